@@ -1,0 +1,33 @@
+/* Canonical outputs for evalplus's differential testing: the expected value
+ * of every base and plus input, computed by running the canonical solution
+ * in the jail once per dataset and cached by the dataset's hash, with the
+ * per-input times that set each input's time limit. */
+#ifndef VERDICT_EXPECTED_H
+#define VERDICT_EXPECTED_H
+
+#include <cjson/cJSON.h>
+
+#include "problem.h"
+#include "profile.h"
+#include "samples.h"
+#include "score.h"
+
+struct scorer;
+struct expected_set;
+
+/* Make sure every task scored with the evalplus profile has its canonical
+ * outputs (from the cache or computed now, in parallel). *out is NULL when no
+ * sample needs them. Returns 0, or -1 with err. */
+int expected_prepare(struct scorer *sc, const struct dataset *ds, const struct sample_set *set,
+		     const struct problem **probs, const enum profile *profiles, struct expected_set **out, char *err,
+		     size_t errlen);
+
+/* Add the inputs, expected outputs and time limits of `p` to an evalplus job. */
+int expected_attach(const struct expected_set *e, const struct problem *p, cJSON *job, char *err, size_t errlen);
+
+/* Read the per-split statuses of an evalplus result record into v. */
+void expected_read_splits(const cJSON *result, struct sample_verdict *v);
+
+void expected_free(struct expected_set **e);
+
+#endif

@@ -1,0 +1,20 @@
+/* Iterating over the lines of a JSON Lines buffer with their numbers. */
+#ifndef VERDICT_JSONL_H
+#define VERDICT_JSONL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct jsonl_iter {
+	const char *data;
+	size_t len;
+	size_t pos;
+	size_t line_no; /* 1-based number of the line last returned */
+};
+
+void jsonl_iter_init(struct jsonl_iter *it, const char *data, size_t len);
+/* Next non-blank line (without its newline and a trailing \r); false at the
+ * end. */
+bool jsonl_next(struct jsonl_iter *it, const char **line, size_t *n);
+
+#endif

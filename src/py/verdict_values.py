@@ -1,0 +1,207 @@
+"""Tagged JSON: Python values across the C/Python boundary.
+
+Plain JSON is ambiguous for the values benchmark harnesses compare (a tuple
+is not a list, inf is not a number, a dict may have int keys, an int may be
+too large for a double), so such values travel as {"__t": TAG, "v": ...}:
+
+  tuple      {"__t": "tuple", "v": [items]}
+  set        {"__t": "set", "v": [items]}          iteration order
+  frozenset  {"__t": "frozenset", "v": [items]}
+  float      {"__t": "float", "v": "inf" | "-inf" | "nan"}
+  int        {"__t": "int", "v": "<decimal digits>"}   |n| > 2**53
+  dict       {"__t": "dict", "v": [[k, v], ...]}   a key not a str, or "__t"
+  bytes      {"__t": "bytes", "v": "<base64>"}
+  complex    {"__t": "complex", "v": [real, imag]}  parts encoded as floats
+
+Everything else is plain JSON: null, true/false, strings, lists, objects
+with string keys, numbers (an int is written without point or exponent,
+a finite float always with one, as Python's repr does).
+
+Only exact builtin types are encoded; anything else (a numpy scalar, a user
+class, a subclass of int) raises UnencodableValue, so a value never changes
+type silently on the way through. Integers of any size are converted
+without Python 3.11's 4300-digit str() limit.
+"""
+import base64
+import json
+import math
+import sys
+
+TAG = "__t"
+_SAFE_INT = 2 ** 53
+
+
+class UnencodableValue(TypeError):
+    """A value that tagged JSON cannot represent without losing its type."""
+
+
+class BadTaggedValue(ValueError):
+    """A JSON document that is not a valid tagged value."""
+
+
+def _int_to_str(n):
+    # int -> str has a digit limit in 3.11 (CVE-2020-10735) that the
+    # candidate may also have changed; lift it for this one conversion.
+    old = sys.get_int_max_str_digits()
+    if old == 0:
+        return str(n)
+    sys.set_int_max_str_digits(0)
+    try:
+        return str(n)
+    finally:
+        sys.set_int_max_str_digits(old)
+
+
+def _str_to_int(s):
+    if not isinstance(s, str) or not s or s.strip() != s:
+        raise BadTaggedValue("int tag needs a decimal string")
+    digits = s[1:] if s[0] in "+-" else s
+    if not digits.isdigit() or not digits.isascii():
+        raise BadTaggedValue("int tag needs a decimal string")
+    old = sys.get_int_max_str_digits()
+    if old == 0:
+        return int(s)
+    sys.set_int_max_str_digits(0)
+    try:
+        return int(s)
+    finally:
+        sys.set_int_max_str_digits(old)
+
+
+def _float_enc(x):
+    if math.isfinite(x):
+        return x
+    if math.isnan(x):
+        return {TAG: "float", "v": "nan"}
+    return {TAG: "float", "v": "inf" if x > 0 else "-inf"}
+
+
+def encode(value):
+    """Python value -> JSON-compatible structure (lists, dicts, scalars)."""
+    t = type(value)
+    if value is None or t is bool or t is str:
+        return value
+    if t is int:
+        if -_SAFE_INT <= value <= _SAFE_INT:
+            return value
+        return {TAG: "int", "v": _int_to_str(value)}
+    if t is float:
+        return _float_enc(value)
+    if t is list:
+        return [encode(v) for v in value]
+    if t is tuple:
+        return {TAG: "tuple", "v": [encode(v) for v in value]}
+    if t is set:
+        return {TAG: "set", "v": [encode(v) for v in value]}
+    if t is frozenset:
+        return {TAG: "frozenset", "v": [encode(v) for v in value]}
+    if t is dict:
+        if all(type(k) is str for k in value) and TAG not in value:
+            return {k: encode(v) for k, v in value.items()}
+        return {TAG: "dict", "v": [[encode(k), encode(v)] for k, v in value.items()]}
+    if t is bytes:
+        return {TAG: "bytes", "v": base64.b64encode(value).decode("ascii")}
+    if t is complex:
+        return {TAG: "complex", "v": [_float_enc(value.real), _float_enc(value.imag)]}
+    raise UnencodableValue("cannot encode a value of type %s" % _type_name(t))
+
+
+def _type_name(t):
+    try:
+        mod = t.__module__
+        name = t.__qualname__
+        return name if mod == "builtins" else "%s.%s" % (mod, name)
+    except Exception:  # a hostile metaclass
+        return "<unknown type>"
+
+
+def _dec_float(v):
+    if type(v) is float:
+        return v
+    if type(v) is int:  # a JSON number without a point where a float was meant
+        return float(v)
+    if isinstance(v, dict) and v.get(TAG) == "float":
+        return decode(v)
+    raise BadTaggedValue("complex parts must be floats")
+
+
+def _decode_tagged(tag, v):
+    if tag == "tuple":
+        return tuple(decode(x) for x in _list(v))
+    if tag == "set":
+        return {decode(x) for x in _list(v)}
+    if tag == "frozenset":
+        return frozenset(decode(x) for x in _list(v))
+    if tag == "float":
+        if v == "inf":
+            return math.inf
+        if v == "-inf":
+            return -math.inf
+        if v == "nan":
+            return math.nan
+        raise BadTaggedValue("float tag takes inf, -inf or nan")
+    if tag == "int":
+        return _str_to_int(v)
+    if tag == "dict":
+        out = {}
+        for pair in _list(v):
+            if not isinstance(pair, list) or len(pair) != 2:
+                raise BadTaggedValue("dict tag takes [key, value] pairs")
+            out[decode(pair[0])] = decode(pair[1])
+        return out
+    if tag == "bytes":
+        if not isinstance(v, str):
+            raise BadTaggedValue("bytes tag takes base64 text")
+        try:
+            return base64.b64decode(v.encode("ascii"), validate=True)
+        except (ValueError, UnicodeEncodeError) as e:
+            raise BadTaggedValue("bad base64: %s" % e) from None
+    if tag == "complex":
+        parts = _list(v)
+        if len(parts) != 2:
+            raise BadTaggedValue("complex tag takes [real, imag]")
+        return complex(_dec_float(parts[0]), _dec_float(parts[1]))
+    raise BadTaggedValue("unknown tag %r" % (tag,))
+
+
+def _list(v):
+    if not isinstance(v, list):
+        raise BadTaggedValue("tag value must be a list")
+    return v
+
+
+def decode(obj):
+    """JSON structure (as json.loads returns it) -> Python value."""
+    t = type(obj)
+    if obj is None or t is bool or t is str or t is int or t is float:
+        return obj
+    if t is list:
+        return [decode(v) for v in obj]
+    if t is dict:
+        if TAG in obj:
+            if len(obj) != 2 or "v" not in obj:
+                raise BadTaggedValue("a tagged object has exactly __t and v")
+            return _decode_tagged(obj[TAG], obj["v"])
+        return {k: decode(v) for k, v in obj.items()}
+    raise BadTaggedValue("not a JSON value: %s" % _type_name(t))
+
+
+def _parse_int(s):
+    # json.loads turns digit runs into ints through int(), which has the
+    # 4300-digit limit; untagged big ints are accepted all the same.
+    return _str_to_int(s)
+
+
+def loads(text):
+    """Parse JSON text with untagged big ints allowed (no tag decoding)."""
+    return json.loads(text, parse_int=_parse_int)
+
+
+def dumps(value):
+    """Python value -> tagged JSON text (compact, strict JSON, ASCII)."""
+    return json.dumps(encode(value), allow_nan=False, separators=(",", ":"))
+
+
+def parse(text):
+    """Tagged JSON text -> Python value."""
+    return decode(loads(text))
