@@ -115,8 +115,8 @@ static int parse_cached(const char *text, struct calibration *c)
 }
 
 int calibrate_run(struct scorer *sc, const struct score_options *so, const struct dataset *ds,
-		  const struct sample_set *set, bool compute_if_missing, struct calibration *out, char *err,
-		  size_t errlen)
+		  const struct sample_set *set, bool compute_if_missing, bool refresh, struct calibration *out,
+		  char *err, size_t errlen)
 {
 	memset(out, 0, sizeof(*out));
 	enum profile prof = so->profile;
@@ -140,7 +140,7 @@ int calibrate_run(struct scorer *sc, const struct score_options *so, const struc
 	snprintf(name, sizeof(name), "calibration/%s.json", out->key);
 	char *cached = NULL;
 	size_t clen = 0;
-	if (sc->cache_dir && cache_read(sc->cache_dir, name, &cached, &clen) == 0) {
+	if (!refresh && sc->cache_dir && cache_read(sc->cache_dir, name, &cached, &clen) == 0) {
 		int rc = parse_cached(cached, out);
 		free(cached);
 		if (rc == 0) {
@@ -221,6 +221,7 @@ int calibrate_run(struct scorer *sc, const struct score_options *so, const struc
 		cJSON_AddItemToArray(dl, cJSON_CreateString(d));
 	}
 	char *text = cJSON_PrintUnformatted(o);
+	out->incomplete = incomplete;
 	/* A run with sandbox errors says nothing about the tasks: not cached. */
 	if (text && sc->cache_dir && !incomplete) {
 		pthread_mutex_lock(&sc->cache_mu);
@@ -252,7 +253,7 @@ void calibrate_apply(struct scorer *sc, const struct score_options *so, const st
 {
 	struct calibration cal;
 	char err[256];
-	if (calibrate_run(sc, so, ds, set, compute_if_missing, &cal, err, sizeof(err)) < 0 || cal.not_applicable) {
+	if (calibrate_run(sc, so, ds, set, compute_if_missing, false, &cal, err, sizeof(err)) < 0 || cal.not_applicable) {
 		calibration_free(&cal);
 		return;
 	}

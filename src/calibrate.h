@@ -21,13 +21,16 @@ struct calibration {
 	char **details; /* one per unpassable task: status and why */
 	bool cached;	/* read from the cache rather than computed */
 	bool not_applicable; /* LiveCodeBench: no canonical solutions */
+	bool incomplete;     /* the run had sandbox errors: not cached */
 };
 
 /* Compute (or read from the cache) the calibration of the problems of `ds`,
- * or of the problems the samples carry when ds is NULL. Returns 0, or -1. */
+ * or of the problems the samples carry when ds is NULL. With refresh, the
+ * cache is not read (but is written). Returns 0, or -1 (with
+ * compute_if_missing false: -1 when nothing is cached). */
 int calibrate_run(struct scorer *sc, const struct score_options *so, const struct dataset *ds,
-		  const struct sample_set *set, bool compute_if_missing, struct calibration *out, char *err,
-		  size_t errlen);
+		  const struct sample_set *set, bool compute_if_missing, bool refresh, struct calibration *out,
+		  char *err, size_t errlen);
 void calibration_free(struct calibration *c);
 
 /* Attach the calibration (from the cache; computed first when

@@ -4,7 +4,9 @@
 #define VERDICT_COMMANDS_H
 
 int cmd_audit(int argc, char **argv);
+int cmd_calibrate(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_run(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
 
 #endif

