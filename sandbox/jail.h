@@ -84,6 +84,9 @@ struct jail_spec {
 	/* When true, fd 3 in the program is the write end of a pipe whose bytes
 	 * land in result.channel (capped by output_keep_bytes). */
 	bool want_channel;
+	/* Modules the warm pool's parent should have imported before forking
+	 * this run (e.g. "numpy"); NULL-terminated, ignored by jail_run(). */
+	const char *const *warm_modules;
 };
 
 struct jail_capture {

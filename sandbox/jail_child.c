@@ -156,6 +156,28 @@ static __attribute__((noreturn)) void program_main(struct jail_child_args *a)
 	fail(a, JAIL_STAGE_EXEC, 0, errno);
 }
 
+/* A pool worker's warm parent: the pipes are arranged like a program's
+ * (fd 3 is the control socket), but it keeps uid 0 of the namespace and its
+ * capabilities there, which it needs to give each child a pid and mount
+ * namespace of its own before dropping everything in that child. It never
+ * runs candidate code. */
+static __attribute__((noreturn)) void zygote_main(struct jail_child_args *a)
+{
+	int status_fd = a->fd_status;
+	int rc = arrange_fds(a, &status_fd);
+	if (rc < 0)
+		fail(a, JAIL_STAGE_FDS, 0, rc);
+	a->fd_status = status_fd;
+	if ((rc = reset_signals()) < 0)
+		fail(a, JAIL_STAGE_FDS, 1, rc);
+	if (chdir("/") != 0)
+		fail(a, JAIL_STAGE_FDS, 2, errno);
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
+		fail(a, JAIL_STAGE_PRIVS, 7, errno);
+	execve(a->exec_path, (char *const *)a->argv, (char *const *)a->envp);
+	fail(a, JAIL_STAGE_EXEC, 0, errno);
+}
+
 static __attribute__((noreturn)) void init_wait(struct jail_child_args *a, pid_t program)
 {
 	for (;;) {
@@ -216,14 +238,27 @@ int jail_child_main(void *arg)
 		fail(a, failed_op >= 0 ? JAIL_STAGE_ROOT : JAIL_STAGE_PIVOT, failed_op, rc);
 	if (sethostname("verdict", 7) != 0)
 		fail(a, JAIL_STAGE_HOSTNAME, 0, errno);
+	/* init holds a copy of the supervisor's memory and environment. When
+	 * verdict is not root, init and the program share one uid, and a
+	 * dumpable init lets the program read /proc/1/environ and open
+	 * /proc/1/mem read-write (ptrace access rules, which the seccomp ban
+	 * on ptrace(2) does not cover). Non-dumpable, that needs
+	 * CAP_SYS_PTRACE over the host's user namespace. (As root, the switch
+	 * to the namespace's uid 0 above already cleared the flag.) Only now:
+	 * the supervisor had to open /proc/<init>/uid_map as its owner. */
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0)
+		fail(a, JAIL_STAGE_SYNC, 2, errno);
 	/* The raw system call: glibc's fork() takes malloc and stdio locks
 	 * that another thread of the server may have held when we were
 	 * cloned. */
 	pid_t program = (pid_t)syscall(SYS_clone, SIGCHLD, 0, NULL, NULL, 0);
 	if (program < 0)
 		fail(a, JAIL_STAGE_FORK, 0, errno);
-	if (program == 0)
+	if (program == 0) {
+		if (a->zygote)
+			zygote_main(a);
 		program_main(a);
+	}
 	/* init keeps only the status pipe. */
 	int fds[4] = { a->fd_stdin, a->fd_stdout, a->fd_stderr, a->fd_channel };
 	for (int i = 0; i < 4; i++)

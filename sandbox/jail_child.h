@@ -12,6 +12,8 @@
 struct jail_child_args {
 	bool namespaces;    /* full level: build the root and act as pid 1 */
 	bool become_root;   /* take ids 0 inside (mapped to an unprivileged host id) */
+	bool zygote;	    /* pool worker: exec the warm parent, which keeps the namespace's
+			     * privileges to set up each child (see pool.c) */
 	const struct jail_root_plan *root;
 	const struct jail_privs_plan *privs;
 	const struct jail_limits *limits;
@@ -20,7 +22,8 @@ struct jail_child_args {
 	const char *const *argv;
 	const char *const *envp;
 	const char *workdir; /* chdir target for the program */
-	int fd_stdin, fd_stdout, fd_stderr, fd_channel; /* child ends; channel may be -1 */
+	int fd_stdin, fd_stdout, fd_stderr, fd_channel; /* child ends; channel may be -1
+							 * (zygote: the control socket) */
 	int fd_status; /* write end: jail_report records */
 	int fd_sync;   /* read end: one 'G' once the id maps are written */
 };

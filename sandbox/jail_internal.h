@@ -66,6 +66,11 @@ int jail_root_plan_base(struct jail_root_plan *p, const struct jail_config *c, c
  * read-only remounts of the root. */
 int jail_root_plan_run(struct jail_root_plan *p, const struct jail_root_plan *base,
 		       const struct jail_spec *s, uid_t owner, gid_t group);
+/* A pool worker's root: the base plus a read-only /verdict holding the warm
+ * parent, the modules it preloads and the compiled seccomp filter. The
+ * workers' /tmp is mounted afresh for every run by the run's own init. */
+int jail_root_plan_worker(struct jail_root_plan *p, const struct jail_root_plan *base, const struct jail_file *files,
+			  size_t n_files);
 void jail_root_plan_free(struct jail_root_plan *p);
 /* Print the plan, one op a line (for `verdict run --plan` and tests). */
 void jail_root_plan_print(const struct jail_root_plan *p, FILE *f);
@@ -131,6 +136,62 @@ struct jail_report {
 	int32_t wstatus;
 	struct rusage ru;
 };
+
+/* ---- starting a jail (jail_spawn.c) ---- */
+
+struct jail_child_args;
+/* Clone args' first process into fresh namespaces, write its id maps and
+ * OOM score, and release it by writing to sync_w. Returns 0 with the pid and
+ * a pidfd (caller closes), or -1 with err (the child is reaped). */
+int jail_spawn(const struct jail_config *c, struct jail_child_args *args, int sync_w, pid_t *pid, int *pidfd,
+	       char *err, size_t errlen);
+
+/* ---- watching a run (jail_watch.c) ---- */
+
+#define JAIL_TAIL_SIZE 4096
+
+struct jail_capture_state {
+	int fd; /* read end, -1 once at EOF */
+	size_t keep;
+	struct jail_capture *out;
+	size_t cap;
+	char tail[JAIL_TAIL_SIZE]; /* the last bytes written, for status decisions */
+	size_t tail_len;
+};
+
+enum jail_kill_reason { JAIL_KILL_NONE, JAIL_KILL_DEADLINE, JAIL_KILL_OUTPUT };
+
+/* Everything the supervisor watches during one run. The descriptors are
+ * owned by the watch (closed by jail_watch_close). */
+struct jail_watch {
+	pid_t pid;  /* the run's pid 1 (host pid), for CPU time at a deadline; 0 if unknown */
+	int pidfd;  /* of the run's pid 1: exit notification and SIGKILL */
+	bool reap;  /* pid is our child: waitpid it once it ends */
+	int status_fd;
+	int stdin_fd;
+	const char *stdin_data;
+	size_t stdin_len, stdin_off;
+	struct jail_capture_state cap[3]; /* stdout, stderr, channel */
+	struct jail_report exit_report;
+	bool have_exit;
+	struct jail_report setup_report;
+	bool have_setup_error;
+	bool exited;
+	int init_wstatus;
+	enum jail_kill_reason killed;
+	uint64_t cpu_at_kill;
+};
+
+uint64_t jail_now_ms(void);
+int jail_pidfd_kill(int pidfd);
+/* Feed, drain and enforce until the run's pid 1 has ended and its pipes are
+ * at EOF. */
+void jail_watch_run(struct jail_watch *w, const struct jail_limits *lim, uint64_t start);
+void jail_watch_close(struct jail_watch *w);
+/* Decide the status from what was observed. `root` names failing setup
+ * steps in messages (may be NULL). */
+void jail_watch_decide(const struct jail_watch *w, const struct jail_limits *lim, const struct jail_root_plan *root,
+		       struct jail_result *r);
 
 /* ---- probing the host (jail_probe.c) ---- */
 

@@ -289,7 +289,7 @@ int jail_root_plan_base(struct jail_root_plan *p, const struct jail_config *c, c
 	}
 	struct jail_op *root = plan_add(p, JAIL_OP_TMPFS, plan_str(p, "%s", p->stage));
 	if (root) {
-		root->src = "mode=0755,size=1m,nr_inodes=512";
+		root->src = "mode=0755,size=16m,nr_inodes=1024";
 		root->what = "tmpfs for the new root";
 	}
 	plan_system_dirs(p);
@@ -343,6 +343,39 @@ int jail_root_plan_run(struct jail_root_plan *p, const struct jail_root_plan *ba
 		op->owner = owner;
 		op->group = group;
 		op->what = plan_str(p, "write /tmp/%s", s->files[i].name);
+	}
+	struct jail_op *dev = plan_add(p, JAIL_OP_REMOUNT_RO, plan_str(p, "%s/dev", p->stage));
+	if (dev)
+		dev->what = "remount /dev read-only";
+	struct jail_op *root = plan_add(p, JAIL_OP_REMOUNT_RO, plan_str(p, "%s", p->stage));
+	if (root)
+		root->what = "remount / read-only";
+	if (p->failed) {
+		jail_root_plan_free(p);
+		return -1;
+	}
+	return 0;
+}
+
+int jail_root_plan_worker(struct jail_root_plan *p, const struct jail_root_plan *base, const struct jail_file *files,
+			  size_t n_files)
+{
+	*p = (struct jail_root_plan){ 0 };
+	memcpy(p->stage, base->stage, sizeof(p->stage));
+	for (size_t i = 0; i < base->n_ops; i++) {
+		struct jail_op *op = plan_add(p, base->ops[i].kind, base->ops[i].dst);
+		if (op)
+			*op = base->ops[i];
+	}
+	plan_mkdirs(p, "/verdict");
+	for (size_t i = 0; i < n_files; i++) {
+		struct jail_op *op = plan_add(p, JAIL_OP_WRITE, plan_str(p, "%s/verdict/%s", p->stage, files[i].name));
+		if (!op)
+			break;
+		op->data = files[i].data;
+		op->len = files[i].len;
+		op->mode = 0444;
+		op->what = plan_str(p, "write /verdict/%s", files[i].name);
 	}
 	struct jail_op *dev = plan_add(p, JAIL_OP_REMOUNT_RO, plan_str(p, "%s/dev", p->stage));
 	if (dev)
@@ -466,8 +499,12 @@ static int run_op(const struct jail_op *op)
 		return 0;
 	case JAIL_OP_PROC:
 		/* A proc of the jail's own pid namespace: the program sees only
-		 * its own processes. */
-		if (mount("proc", op->dst, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) != 0)
+		 * its own processes. hidepid=2 hides the jail's init too: it is a
+		 * clone of the supervisor that never calls execve, so its
+		 * /proc/1/cmdline (readable by anyone, whatever the uid or
+		 * dumpable flag) shows the service's command line, paths of the
+		 * host included. */
+		if (mount("proc", op->dst, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, "hidepid=2") != 0)
 			return -errno;
 		return 0;
 	case JAIL_OP_WRITE: {

@@ -17,6 +17,7 @@
 #include "lcb_problem.h"
 #include "lcb_tests.h"
 #include "passk.h"
+#include "pool.h"
 #include "runner_channel.h"
 #include "scheduler.h"
 #include "scorer_internal.h"
@@ -68,6 +69,22 @@ int scorer_create(const struct scorer_options *o, struct scorer **out, char *err
 		scorer_destroy(&s);
 		return -1;
 	}
+	/* The warm pool is the default execution path; it needs the full
+	 * isolation level (each worker is a complete jail). */
+	const struct embedded_file *zygote = embedded_find("py/verdict_zygote.py");
+	if (!o->no_pool && s->jail->level == JAIL_LEVEL_FULL && zygote) {
+		struct jail_pool_options po = {
+			.workers = workers,
+			.preload = s->runner_files,
+			.n_preload = s->n_runner_files,
+			.zygote = zygote->data,
+			.zygote_len = zygote->len,
+		};
+		if (jail_pool_create(s->jail, &po, &s->pool, err, errlen) < 0) {
+			scorer_destroy(&s);
+			return -1;
+		}
+	}
 	*out = s;
 	return 0;
 }
@@ -78,6 +95,7 @@ void scorer_destroy(struct scorer **sp)
 	if (!s)
 		return;
 	scheduler_destroy(&s->sched);
+	jail_pool_destroy(&s->pool);
 	extract_free(&s->extractor);
 	pthread_mutex_destroy(&s->cache_mu);
 	free(s->cache_dir);
@@ -88,6 +106,18 @@ void scorer_destroy(struct scorer **sp)
 struct scheduler *scorer_scheduler(struct scorer *s)
 {
 	return s->sched;
+}
+
+void scorer_pool_stats(struct scorer *s, struct jail_pool_stats *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (s->pool)
+		jail_pool_stats(s->pool, out);
+}
+
+bool scorer_uses_pool(const struct scorer *s)
+{
+	return s->pool != NULL;
 }
 
 const struct jail_config *scorer_jail(const struct scorer *s)

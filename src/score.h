@@ -25,11 +25,16 @@ struct scorer_options {
 	int workers;			/* parallel programs (default: cores) */
 	size_t max_queued;		/* bound on queued samples (HTTP 503 past it) */
 	const char *cache_dir;		/* canonical outputs and calibrations; NULL = no cache */
+	bool no_pool;			/* one fresh interpreter per program instead of the warm pool */
 };
 
 int scorer_create(const struct scorer_options *o, struct scorer **out, char *err, size_t errlen);
 void scorer_destroy(struct scorer **s);
 struct scheduler *scorer_scheduler(struct scorer *s);
+/* Warm-pool counters (all zero when the pool is off). */
+struct jail_pool_stats;
+void scorer_pool_stats(struct scorer *s, struct jail_pool_stats *out);
+bool scorer_uses_pool(const struct scorer *s);
 const struct jail_config *scorer_jail(const struct scorer *s);
 
 struct score_options {

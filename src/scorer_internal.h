@@ -15,6 +15,7 @@ struct scorer {
 	struct jail_file runner_files[SCORER_MAX_RUNNER_FILES];
 	size_t n_runner_files;
 	struct extractor *extractor; /* compiled fence and reasoning patterns */
+	struct jail_pool *pool;	     /* warm workers; NULL: one-shot jails */
 	char *cache_dir;	 /* NULL: nothing is cached */
 	pthread_mutex_t cache_mu; /* one writer of cache files at a time */
 };

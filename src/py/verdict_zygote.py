@@ -1,0 +1,367 @@
+"""The warm parent of a pool worker (see sandbox/pool.c and docs/pool.md).
+
+It runs inside a worker's jail (its own user, mount, network, ipc and uts
+namespaces, the minimal root) as uid 0 of that user namespace, imports the
+runner and the standard library once, freezes its heap, then serves jobs
+from the supervisor over a SOCK_SEQPACKET socket on fd 3. It never runs
+candidate code and never reuses a process that did:
+
+  zygote --unshare(CLONE_NEWPID), fork--> C1: pid 1 of a fresh pid namespace,
+      unshares its mount namespace, mounts a fresh /tmp (size-capped) and
+      /proc, writes the job's files, forks G and reports G's fate;
+  C1 --fork--> G: pipes on fds 0-3, rlimits, its own uid, no capabilities,
+      no_new_privs, the seccomp filter, and only then the job.
+
+When C1 exits the kernel kills everything left in its pid namespace; when
+its mount namespace goes, so does the job's /tmp.
+"""
+import ctypes
+import errno
+import gc
+import os
+import random
+import resource
+import runpy
+import signal
+import socket
+import struct
+import sys
+
+# The modules benchmark solutions and the runner use, imported once here so
+# that every child starts warm.
+import bisect  # noqa: F401
+import collections  # noqa: F401
+import copy  # noqa: F401
+import datetime  # noqa: F401
+import decimal  # noqa: F401
+import fractions  # noqa: F401
+import functools  # noqa: F401
+import hashlib  # noqa: F401
+import heapq  # noqa: F401
+import itertools  # noqa: F401
+import json
+import math  # noqa: F401
+import operator  # noqa: F401
+import re  # noqa: F401
+import statistics  # noqa: F401
+import string  # noqa: F401
+import typing  # noqa: F401
+# And what the runner itself reaches for while it works.
+import contextlib  # noqa: F401
+import faulthandler  # noqa: F401
+import fnmatch  # noqa: F401
+import io  # noqa: F401
+import select  # noqa: F401
+import shutil  # noqa: F401
+import tempfile  # noqa: F401
+import textwrap  # noqa: F401
+import traceback  # noqa: F401
+
+LIBC = ctypes.CDLL(None, use_errno=True)
+CLONE_NEWNS = 0x00020000
+CLONE_NEWPID = 0x20000000
+MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REC, MS_PRIVATE = 2, 4, 8, 16384, 1 << 18
+PR_SET_NO_NEW_PRIVS, PR_CAPBSET_DROP, PR_SET_SECCOMP, PR_CAP_AMBIENT = 38, 24, 22, 47
+PR_CAP_AMBIENT_CLEAR_ALL = 4
+SECCOMP_MODE_FILTER = 2
+SYS_setresuid, SYS_setresgid, SYS_capset = 117, 119, 126
+
+# struct jail_report in sandbox/jail_internal.h, then struct rusage.
+REPORT = struct.Struct("=IiiiiI")
+RUSAGE = struct.Struct("=qqqq14q")
+REPORT_MAGIC = 0x76647274
+REPORT_SETUP_ERROR, REPORT_EXIT = 1, 2
+STAGE_ROOT, STAGE_FORK, STAGE_FDS, STAGE_LIMITS, STAGE_PRIVS, STAGE_SECCOMP, STAGE_EXEC, STAGE_WAIT = \
+    3, 6, 7, 8, 9, 10, 11, 12
+
+LIMITS = (
+    ("memory", resource.RLIMIT_AS), ("nproc", resource.RLIMIT_NPROC),
+    ("fsize", resource.RLIMIT_FSIZE), ("nofile", resource.RLIMIT_NOFILE),
+    ("stack", resource.RLIMIT_STACK),
+)
+
+
+class SetupError(Exception):
+    def __init__(self, stage, err, detail=0):
+        super().__init__(stage, err)
+        self.stage, self.err, self.detail = stage, err, detail
+
+
+def check(rc, stage, detail=0):
+    if rc != 0:
+        raise SetupError(stage, ctypes.get_errno() or errno.EIO, detail)
+
+
+def report(fd, kind, stage=0, detail=0, err=0, wstatus=0, ru=None):
+    if ru is None:
+        body = RUSAGE.pack(*([0] * 18))
+    else:
+        ut, st = ru.ru_utime, ru.ru_stime
+        body = RUSAGE.pack(int(ut), int((ut % 1) * 1e6), int(st), int((st % 1) * 1e6),
+                           ru.ru_maxrss, ru.ru_ixrss, ru.ru_idrss, ru.ru_isrss, ru.ru_minflt, ru.ru_majflt,
+                           ru.ru_nswap, ru.ru_inblock, ru.ru_oublock, ru.ru_msgsnd, ru.ru_msgrcv,
+                           ru.ru_nsignals, ru.ru_nvcsw, ru.ru_nivcsw)
+    try:
+        os.write(fd, REPORT.pack(REPORT_MAGIC, kind, stage, detail, err, wstatus & 0xffffffff) + body)
+    except OSError:
+        pass
+
+
+class Job:
+    """One job as the supervisor sent it: a JSON header and the files,
+    read from a memfd; the pipes arrive as descriptors."""
+
+    def __init__(self, header, blob, fds):
+        self.header = header
+        self.blob = blob
+        self.stdin, self.stdout, self.stderr, self.channel, self.status = fds
+        if not header.get("channel"):
+            # No result channel asked for: fd 3 stays closed in the child.
+            os.close(self.channel)
+            self.channel = -1
+
+    def files(self):
+        off = 0
+        for name, size in self.header["files"]:
+            yield name, self.blob[off:off + size]
+            off += size
+
+
+def mount(src, target, fstype, flags, data, stage):
+    check(LIBC.mount(src, target, fstype, ctypes.c_ulong(flags), data), stage)
+
+
+def c1_setup_root(job):
+    """A private mount namespace: fresh /tmp and a /proc of the new pid
+    namespace; the job's files in /tmp, owned by the run's uid."""
+    check(LIBC.unshare(CLONE_NEWNS), STAGE_ROOT, 100)
+    mount(None, b"/", None, MS_REC | MS_PRIVATE, None, STAGE_ROOT)
+    size = b"mode=1777,size=%d,nr_inodes=4096" % job.header["limits"]["tmp"]
+    mount(b"tmpfs", b"/tmp", b"tmpfs", MS_NOSUID | MS_NODEV, size, STAGE_ROOT)
+    mount(b"proc", b"/proc", b"proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, None, STAGE_ROOT)
+    uid = job.header["uid"]
+    for name, data in job.files():
+        path = "/tmp/" + name
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC | os.O_NOFOLLOW, 0o644)
+        try:
+            view = memoryview(data)
+            while view:
+                n = os.write(fd, view)
+                view = view[n:]
+            os.fchown(fd, uid, uid)
+        finally:
+            os.close(fd)
+
+
+def g_enter(job, bpf):
+    """The recipe of sandbox/jail_child.c program_main, in Python: fds,
+    signals, limits, ids, capabilities, no_new_privs, seccomp. Setup errors
+    go to the status pipe, which is closed before anything of the job runs
+    (this process never execs, so close-on-exec would not close it)."""
+    try:
+        status = os.dup(job.status)
+        os.dup2(status, 4, inheritable=False)
+        os.close(status)
+        job.status = 4
+        for i, fd in enumerate((job.stdin, job.stdout, job.stderr, job.channel)):
+            if fd >= 0:
+                os.dup2(fd, i, inheritable=True)
+            else:
+                try:
+                    os.close(i)
+                except OSError:
+                    pass
+        os.closerange(5, 65536)
+    except OSError as e:
+        raise SetupError(STAGE_FDS, e.errno or errno.EIO)
+    for sig in range(1, signal.NSIG):
+        if sig in (signal.SIGKILL, signal.SIGSTOP):
+            continue
+        try:
+            signal.signal(sig, signal.SIG_DFL)
+        except (OSError, ValueError, RuntimeError):
+            pass
+    signal.pthread_sigmask(signal.SIG_SETMASK, [])
+    os.setsid()
+    os.chdir("/tmp")
+    lim = job.header["limits"]
+    try:
+        cpu = (lim["cpu_ms"] + 999) // 1000
+        resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
+        for key, res in LIMITS:
+            resource.setrlimit(res, (lim[key], lim[key]))
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+        resource.setrlimit(resource.RLIMIT_MEMLOCK, (65536, 65536))
+        resource.setrlimit(resource.RLIMIT_MSGQUEUE, (0, 0))
+    except (OSError, ValueError) as e:
+        raise SetupError(STAGE_LIMITS, getattr(e, "errno", None) or errno.EINVAL)
+    for cap in range(0, 64):
+        if LIBC.prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0 and ctypes.get_errno() != errno.EINVAL:
+            raise SetupError(STAGE_PRIVS, ctypes.get_errno(), 1)
+    check(LIBC.prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0), STAGE_PRIVS, 2)
+    uid = job.header["uid"]
+    check(LIBC.syscall(SYS_setresgid, uid, uid, uid), STAGE_PRIVS, 3)
+    check(LIBC.syscall(SYS_setresuid, uid, uid, uid), STAGE_PRIVS, 4)
+    # Leaving uid 0 cleared the permitted and effective sets; clear the
+    # inheritable one too (capset v3 with all sets empty).
+    header = (ctypes.c_uint32 * 2)(0x20080522, 0)
+    data = (ctypes.c_uint32 * 6)()
+    check(LIBC.syscall(SYS_capset, header, data), STAGE_PRIVS, 5)
+    check(LIBC.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), STAGE_PRIVS, 6)
+    # No privilege is held from here on.
+    prog = struct.pack("HL", len(bpf) // 8, ctypes.addressof(bpf))
+    fprog = ctypes.create_string_buffer(prog, len(prog))
+    check(LIBC.prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, fprog, 0, 0), STAGE_SECCOMP)
+    os.close(4)
+    job.status = -1
+
+
+def g_run(job):
+    """Run the job's program as `python3 argv[1] argv[2:]` would."""
+    argv = job.header["argv"][1:]
+    sys.argv = list(argv)
+    script = argv[0]
+    # sys.path as `python3 script` has it, the warm runner modules after.
+    sys.path[0] = os.path.dirname(script) or "/tmp"
+    # A child must not share the warm parent's random state.
+    random.seed()
+    name = os.path.basename(script)
+    if name == "verdict_runner.py" and "verdict_runner" in sys.modules:
+        code = sys.modules["verdict_runner"].main(argv)
+        raise SystemExit(code)
+    runpy.run_path(script, run_name="__main__")
+
+
+def c1_main(job, bpf):
+    """pid 1 of the job's pid namespace."""
+    try:
+        c1_setup_root(job)
+    except SetupError as e:
+        report(job.status, REPORT_SETUP_ERROR, e.stage, e.detail, e.err)
+        os._exit(121)
+    except OSError as e:
+        report(job.status, REPORT_SETUP_ERROR, STAGE_ROOT, 101, e.errno or errno.EIO)
+        os._exit(121)
+    pid = os.fork()
+    if pid == 0:
+        try:
+            g_enter(job, bpf)
+        except SetupError as e:
+            if job.status >= 0:
+                report(job.status, REPORT_SETUP_ERROR, e.stage, e.detail, e.err)
+            os._exit(121)
+        try:
+            g_run(job)
+            code = 0
+        except SystemExit as e:
+            code = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
+            if e.code is not None and not isinstance(e.code, int):
+                sys.stderr.write(str(e.code) + "\n")
+        except BaseException:
+            import traceback
+            traceback.print_exc()
+            code = 1
+        try:
+            sys.stdout.flush()
+            sys.stderr.flush()
+        except BaseException:
+            pass
+        os._exit(code & 0xff)
+    for fd in (job.stdin, job.stdout, job.stderr, job.channel):
+        if fd >= 0:
+            os.close(fd)
+    while True:
+        try:
+            got, st, ru = os.wait4(-1, 0)
+        except ChildProcessError:
+            report(job.status, REPORT_SETUP_ERROR, STAGE_WAIT, 0, errno.ECHILD)
+            os._exit(121)
+        except InterruptedError:
+            continue
+        if got == pid:
+            report(job.status, REPORT_EXIT, 0, 0, 0, st, ru)
+            os._exit(0)
+
+
+def receive(sock):
+    """One job: a header datagram with SCM_RIGHTS for the memfd and pipes."""
+    msg, fds, _flags, _addr = socket.recv_fds(sock, 65536, 8)
+    if not msg:
+        return None
+    if msg[:4] != b"JOB1" or len(fds) != 6:
+        for fd in fds:
+            os.close(fd)
+        raise ValueError("bad message from the supervisor")
+    memfd = fds[0]
+    size = os.fstat(memfd).st_size
+    blob = os.pread(memfd, size, 0) if size else b""
+    os.close(memfd)
+    hlen = struct.unpack("=I", blob[:4])[0]
+    header = json.loads(blob[4:4 + hlen])
+    return Job(header, memoryview(blob)[4 + hlen:], fds[1:])
+
+
+def serve(sock, bpf):
+    while True:
+        try:
+            job = receive(sock)
+        except (ValueError, OSError):
+            return 2
+        if job is None:
+            return 0
+        for mod in job.header.get("preload", []):
+            # Imported in the parent (trusted), so later children get it warm.
+            if mod == "numpy" and "numpy" not in sys.modules:
+                import numpy  # noqa: F401
+                gc.freeze()
+        # Each child gets a pid namespace of its own.
+        if LIBC.unshare(CLONE_NEWPID) != 0:
+            report(job.status, REPORT_SETUP_ERROR, STAGE_FORK, 1, ctypes.get_errno())
+            pid = -1
+        else:
+            pid = os.fork()
+        if pid == 0:
+            sock.close()
+            c1_main(job, bpf)
+        pidfd = os.pidfd_open(pid) if pid > 0 else -1
+        started = struct.pack("=4sii", b"STRT", job.header["id"], pid)
+        try:
+            socket.send_fds(sock, [started], [pidfd] if pidfd >= 0 else [])
+        finally:
+            for fd in (job.stdin, job.stdout, job.stderr, job.channel, job.status):
+                if fd >= 0:
+                    os.close(fd)
+            if pidfd >= 0:
+                os.close(pidfd)
+        if pid > 0:
+            while True:
+                try:
+                    _, st = os.waitpid(pid, 0)
+                    break
+                except InterruptedError:
+                    continue
+            sock.send(struct.pack("=4sii", b"DONE", job.header["id"], st))
+        # Orphans of earlier jobs cannot exist: each C1 took its namespace
+        # down with it.
+
+
+def main():
+    with open("/verdict/policy.bpf", "rb") as f:
+        data = f.read()
+    bpf = (ctypes.c_char * len(data)).from_buffer_copy(data)
+    sys.path.insert(0, "/verdict")
+    # Warm: the runner and every module it imports.
+    for name in sorted(os.listdir("/verdict")):
+        if name.startswith("verdict_") and name.endswith(".py") and name != "verdict_zygote.py":
+            __import__(name[:-3])
+    sock = socket.socket(fileno=3)
+    # Everything imported so far is shared with every child; freezing it
+    # keeps the collector from touching (and so copying) those pages.
+    gc.collect()
+    gc.freeze()
+    sock.send(b"RDY1")
+    return serve(sock, bpf)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
