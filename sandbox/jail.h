@@ -151,6 +151,7 @@ struct jail_options {
 	const char *policy_label;    /* name of policy_text in messages */
 	enum jail_level min_level;   /* weakest level the operator accepts */
 	bool min_level_auto;	     /* "auto": strongest available, at least seccomp */
+	bool force_seccomp_level;    /* run at the seccomp level even where full is available (tests) */
 	const char *const *ro_binds; /* extra host paths bound read-only, NULL-terminated */
 	struct jail_limits defaults; /* zero fields take jail_limits_default() */
 };

@@ -23,6 +23,7 @@
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "jail_child.h"
@@ -178,6 +179,39 @@ static __attribute__((noreturn)) void zygote_main(struct jail_child_args *a)
 	fail(a, JAIL_STAGE_EXEC, 0, errno);
 }
 
+/* At the seccomp level there is no pid namespace to take everything down:
+ * init is a child subreaper, and once the program has ended it kills what
+ * the program left (every process of its dedicated uid, or its process
+ * group) and reaps it all before reporting. */
+static void sweep(const struct jail_child_args *a, pid_t program)
+{
+	for (int pass = 0; pass < 50; pass++) {
+		if (a->sweep_by_uid) {
+			pid_t h = (pid_t)syscall(SYS_clone, SIGCHLD, 0, NULL, NULL, 0);
+			if (h == 0) {
+				if (syscall(SYS_setresgid, a->sweep_uid, a->sweep_uid, a->sweep_uid) != 0 ||
+				    syscall(SYS_setresuid, a->sweep_uid, a->sweep_uid, a->sweep_uid) != 0)
+					_exit(2);
+				_exit(kill(-1, SIGKILL) == 0 ? 0 : 1);
+			}
+		} else {
+			kill(-program, SIGKILL);
+		}
+		/* Reap whatever is dead; stop once no child is left. */
+		int st;
+		pid_t got;
+		bool any = false;
+		while ((got = waitpid(-1, &st, WNOHANG)) > 0)
+			any = true;
+		if (got < 0 && errno == ECHILD)
+			return;
+		if (!any) {
+			struct timespec ts = { 0, 2000000 };
+			nanosleep(&ts, NULL);
+		}
+	}
+}
+
 static __attribute__((noreturn)) void init_wait(struct jail_child_args *a, pid_t program)
 {
 	for (;;) {
@@ -190,6 +224,8 @@ static __attribute__((noreturn)) void init_wait(struct jail_child_args *a, pid_t
 			fail(a, JAIL_STAGE_WAIT, 0, errno);
 		}
 		if (pid == program) {
+			if (!a->namespaces)
+				sweep(a, program);
 			report(a->fd_status, JAIL_REPORT_EXIT, JAIL_STAGE_NONE, 0, 0, st, &ru);
 			/* Exiting pid 1 makes the kernel kill whatever the program
 			 * left running in the namespace. */
@@ -229,15 +265,20 @@ int jail_child_main(void *arg)
 	 * namespace's id 0, i.e. the unprivileged host id the map names. */
 	if (a->become_root && (syscall(SYS_setresgid, 0, 0, 0) != 0 || syscall(SYS_setresuid, 0, 0, 0) != 0))
 		fail(a, JAIL_STAGE_SYNC, 1, errno);
-	if (!a->namespaces)
-		program_main(a);
-
 	int failed_op = -1;
+	if (!a->namespaces) {
+		/* Orphans of the program come to us, not to the host's init. */
+		if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0)
+			fail(a, JAIL_STAGE_SETSID, 1, errno);
+		goto fork_program;
+	}
+
 	int rc = jail_root_enter(a->root, &failed_op);
 	if (rc < 0)
 		fail(a, failed_op >= 0 ? JAIL_STAGE_ROOT : JAIL_STAGE_PIVOT, failed_op, rc);
 	if (sethostname("verdict", 7) != 0)
 		fail(a, JAIL_STAGE_HOSTNAME, 0, errno);
+fork_program:;
 	/* init holds a copy of the supervisor's memory and environment. When
 	 * verdict is not root, init and the program share one uid, and a
 	 * dumpable init lets the program read /proc/1/environ and open

@@ -12,6 +12,8 @@
 struct jail_child_args {
 	bool namespaces;    /* full level: build the root and act as pid 1 */
 	bool become_root;   /* take ids 0 inside (mapped to an unprivileged host id) */
+	uid_t sweep_uid;    /* seccomp level, dedicated uid: kill every process of it at the end */
+	bool sweep_by_uid;  /* otherwise the program's process group is killed */
 	bool zygote;	    /* pool worker: exec the warm parent, which keeps the namespace's
 			     * privileges to set up each child (see pool.c) */
 	const struct jail_root_plan *root;

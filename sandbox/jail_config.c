@@ -287,7 +287,9 @@ int jail_config_init(struct jail_config *c, const struct jail_options *o, char *
 
 	enum jail_level min = o ? o->min_level : JAIL_LEVEL_FULL;
 	enum jail_layer_id missing = JAIL_LAYER_COUNT;
-	if (full_layers_available(c, &missing)) {
+	if (o && o->force_seccomp_level && seccomp_layers_available(c, &missing)) {
+		c->level = JAIL_LEVEL_SECCOMP;
+	} else if (full_layers_available(c, &missing)) {
 		c->level = JAIL_LEVEL_FULL;
 	} else if (min == JAIL_LEVEL_SECCOMP && seccomp_layers_available(c, &missing)) {
 		c->level = JAIL_LEVEL_SECCOMP;

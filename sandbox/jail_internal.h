@@ -86,6 +86,7 @@ struct jail_privs_plan {
 	uid_t uid; /* the run's uid/gid in the namespace the child lives in */
 	gid_t gid;
 	bool change_ids;   /* false when the process already has the right ids */
+	bool bounding_best_effort; /* no CAP_SETPCAP (unprivileged, seccomp level): keep going */
 	void *empty_caps;  /* a libcap cap_t prepared in the parent */
 	int last_cap;	   /* highest capability number the kernel knows */
 };
@@ -146,6 +147,11 @@ struct jail_child_args;
 int jail_spawn(const struct jail_config *c, struct jail_child_args *args, int sync_w, pid_t *pid, int *pidfd,
 	       char *err, size_t errlen);
 
+/* ---- the seccomp level: no namespaces (jail_unshared.c) ---- */
+
+int jail_run_unshared(const struct jail_config *c, const struct jail_spec *s, const struct jail_limits *lim,
+		      struct jail_result *r);
+
 /* ---- watching a run (jail_watch.c) ---- */
 
 #define JAIL_TAIL_SIZE 4096
@@ -167,6 +173,8 @@ struct jail_watch {
 	pid_t pid;  /* the run's pid 1 (host pid), for CPU time at a deadline; 0 if unknown */
 	int pidfd;  /* of the run's pid 1: exit notification and SIGKILL */
 	bool reap;  /* pid is our child: waitpid it once it ends */
+	void (*kill_program)(void *ctx); /* how a deadline or output kill is done; NULL: SIGKILL pid */
+	void *kill_ctx;
 	int status_fd;
 	int stdin_fd;
 	const char *stdin_data;

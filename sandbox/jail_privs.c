@@ -47,8 +47,14 @@ int jail_privs_drop(const struct jail_privs_plan *p, const char **stage)
 	 * capabilities); clearing it needs CAP_SETPCAP, so it comes first. */
 	*stage = "bounding set";
 	for (int cap = 0; cap <= p->last_cap; cap++) {
-		if (cap_drop_bound((cap_value_t)cap) != 0 && errno != EINVAL)
+		if (cap_drop_bound((cap_value_t)cap) != 0 && errno != EINVAL) {
+			/* Without CAP_SETPCAP (an unprivileged service) nothing can
+			 * be dropped, and nothing needs to be: no capability is
+			 * held and no_new_privs keeps it so. */
+			if (p->bounding_best_effort && errno == EPERM)
+				break;
 			return -errno;
+		}
 	}
 	*stage = "ambient set";
 	if (cap_reset_ambient() != 0 && errno != EINVAL)

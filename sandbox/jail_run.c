@@ -83,13 +83,6 @@ int jail_run(const struct jail_config *c, const struct jail_spec *s, struct jail
 	r->level = c->level;
 	struct jail_limits lim = s->limits;
 	jail_limits_merge(&lim, &c->defaults);
-	if (c->level != JAIL_LEVEL_FULL) {
-		/* The seccomp level is wired in with the container work. */
-		r->status = JAIL_SANDBOX_ERROR;
-		snprintf(r->error, sizeof(r->error), "isolation level %s cannot run programs in this build",
-			 jail_level_name(c->level));
-		return 0;
-	}
 	if (!s->argv || !s->argv[0]) {
 		r->status = JAIL_SANDBOX_ERROR;
 		snprintf(r->error, sizeof(r->error), "empty argv");
@@ -102,6 +95,13 @@ int jail_run(const struct jail_config *c, const struct jail_spec *s, struct jail
 			return 0;
 		}
 
+	if (c->level == JAIL_LEVEL_SECCOMP)
+		return jail_run_unshared(c, s, &lim, r);
+	if (c->level != JAIL_LEVEL_FULL) {
+		r->status = JAIL_SANDBOX_ERROR;
+		snprintf(r->error, sizeof(r->error), "no isolation level is in force");
+		return 0;
+	}
 	/* Plan the root with the merged limits, not the spec's: a zero
 	 * tmp_bytes means "the config default", but a tmpfs mounted with
 	 * size=0 has no size limit at all, and its pages count against no

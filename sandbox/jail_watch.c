@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -159,6 +160,12 @@ static void kill_jail(struct jail_watch *st, enum jail_kill_reason why)
 	if (why == JAIL_KILL_DEADLINE && st->pid > 0)
 		st->cpu_at_kill = program_cpu_ms(st->pid);
 	st->killed = why;
+	if (st->kill_program) {
+		/* No pid namespace (seccomp level): kill the program's processes
+		 * and let init reap and report; init itself goes if it lingers. */
+		st->kill_program(st->kill_ctx);
+		return;
+	}
 	jail_pidfd_kill(st->pidfd);
 }
 
@@ -200,8 +207,13 @@ void jail_watch_run(struct jail_watch *st, const struct jail_limits *lim, uint64
 			if (now >= drain_until)
 				return;
 		} else if (now >= deadline) {
-			kill_jail(st, JAIL_KILL_DEADLINE);
-			deadline = now + 60000;
+			if (st->killed == JAIL_KILL_NONE) {
+				kill_jail(st, JAIL_KILL_DEADLINE);
+				deadline = now + 5000;
+			} else {
+				jail_pidfd_kill(st->pidfd);
+				deadline = now + 60000;
+			}
 		}
 		uint64_t until = st->exited ? drain_until : deadline;
 		int timeout = until > now ? (int)(until - now) : 0;
@@ -241,6 +253,7 @@ void jail_watch_run(struct jail_watch *st, const struct jail_limits *lim, uint64
 					while (waitpid(st->pid, &ws, 0) < 0 && errno == EINTR)
 						;
 				st->init_wstatus = ws;
+
 				st->exited = true;
 				if (st->stdin_fd >= 0) {
 					close(st->stdin_fd);
@@ -273,6 +286,13 @@ void jail_watch_decide(const struct jail_watch *st, const struct jail_limits *li
 		r->status = JAIL_OUTPUT_LIMIT;
 		snprintf(r->error, sizeof(r->error), "wrote more than %llu bytes",
 			 (unsigned long long)lim->output_max_bytes);
+		return;
+	}
+	if (st->killed == JAIL_KILL_DEADLINE) {
+		r->status = JAIL_TIMEOUT;
+		r->cpu_ms = st->cpu_at_kill;
+		snprintf(r->error, sizeof(r->error), "wall-clock limit of %u ms reached (cpu %llu ms)", lim->wall_ms,
+			 (unsigned long long)r->cpu_ms);
 		return;
 	}
 	if (!st->have_exit) {
