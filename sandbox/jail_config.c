@@ -238,6 +238,31 @@ static void mark_active(struct jail_config *c)
 	}
 }
 
+static void set_missing(struct jail_config *c, enum jail_layer_id id, const char *why)
+{
+	c->layers[id].state = JAIL_LAYER_MISSING;
+	snprintf(c->layers[id].detail, sizeof(c->layers[id].detail), "a jailed test run failed: %s", why);
+}
+
+/* Run the interpreter on nothing in the jail: the full level works here
+ * only if this passes. */
+static int self_test(struct jail_config *c, char *why, size_t n)
+{
+	const char *argv[] = { c->python, "-I", "-S", "-c", "pass", NULL };
+	struct jail_spec s = { .argv = argv };
+	s.limits.cpu_ms = 10000;
+	s.limits.wall_ms = 30000;
+	struct jail_result r;
+	jail_run(c, &s, &r);
+	int rc = 0;
+	if (r.status != JAIL_OK) {
+		snprintf(why, n, "%s%s%.150s", jail_status_name(r.status), r.error[0] ? ": " : "", r.error);
+		rc = -1;
+	}
+	jail_result_free(&r);
+	return rc;
+}
+
 int jail_config_init(struct jail_config *c, const struct jail_options *o, char *err, size_t errlen)
 {
 	memset(c, 0, sizeof(*c));
@@ -309,6 +334,24 @@ int jail_config_init(struct jail_config *c, const struct jail_options *o, char *
 			if (!err[0])
 				snprintf(err, errlen, "out of memory");
 			return -1;
+		}
+		/* Namespaces can be creatable and still not usable (a runtime
+		 * that forbids mounts inside them): prove the level with a real
+		 * run before relying on it. */
+		char why[200];
+		if (self_test(c, why, sizeof(why)) < 0) {
+			set_missing(c, JAIL_LAYER_MOUNT_NS, why);
+			jail_root_plan_free(c->root_base);
+			free(c->root_base);
+			c->root_base = NULL;
+			if (min != JAIL_LEVEL_SECCOMP || !seccomp_layers_available(c, &missing)) {
+				c->level = JAIL_LEVEL_NONE;
+				mark_active(c);
+				snprintf(err, errlen, "isolation level 'full' cannot be met: a jailed test run failed: %s", why);
+				return -1;
+			}
+			c->level = JAIL_LEVEL_SECCOMP;
+			mark_active(c);
 		}
 	}
 	return 0;

@@ -504,9 +504,15 @@ static int run_op(const struct jail_op *op)
 		 * /proc/1/cmdline (readable by anyone, whatever the uid or
 		 * dumpable flag) shows the service's command line, paths of the
 		 * host included. */
-		if (mount("proc", op->dst, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, "hidepid=2") != 0)
-			return -errno;
-		return 0;
+		if (mount("proc", op->dst, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, "hidepid=2") == 0)
+			return 0;
+		/* Container runtimes that mask parts of their /proc make the
+		 * kernel refuse a new one inside a user namespace (EPERM,
+		 * "mount_too_revealing"): the jail then has no /proc at all,
+		 * which the interpreter does without. */
+		if (errno == EPERM || errno == EACCES)
+			return 0;
+		return -errno;
 	case JAIL_OP_WRITE: {
 		int fd = open(op->dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, op->mode);
 		if (fd < 0)
