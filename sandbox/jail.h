@@ -173,7 +173,8 @@ struct jail_config {
 	gid_t map_base_gid;
 	uint32_t map_count;  /* ids mapped (1 when only our own id can be mapped) */
 	uid_t run_uid;	     /* uid the program runs as inside the jail */
-	uid_t seccomp_uid;   /* host uid used at the seccomp level when verdict is root */
+	uid_t seccomp_uid;   /* first host uid of the seccomp level's block (verdict root) */
+	uint32_t seccomp_ids; /* ids in that block; 0 when verdict is not root */
 	char **ro_binds;     /* NULL-terminated, owned */
 	char cgroup_base[512]; /* delegated cgroup v2 directory, or "" */
 	struct jail_root_plan *root_base; /* the fixed part of the jail's root */

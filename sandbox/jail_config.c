@@ -136,7 +136,10 @@ static void choose_ids(struct jail_config *c)
 	c->outer_uid = geteuid();
 	c->outer_gid = getegid();
 	c->run_uid = JAIL_RUN_UID;
-	unsigned need = 1 + JAIL_RUN_IDS;
+	/* One block for the jails' user namespaces (0 and the run ids), a
+	 * second, disjoint one for the seccomp level's runs, whose ids live
+	 * in the host's namespace and are swept with kill(-1) as that id. */
+	unsigned need = 1 + 2 * JAIL_RUN_IDS;
 	unsigned ubase = 0, gbase = 0;
 	/* Writing a map of other ids needs CAP_SETUID/CAP_SETGID in our own
 	 * namespace, which in practice means running as root. */
@@ -144,7 +147,9 @@ static void choose_ids(struct jail_config *c)
 	    find_id_range("/proc/self/gid_map", 0, need, &gbase) == 0) {
 		c->map_base_uid = ubase;
 		c->map_base_gid = gbase;
-		c->map_count = need;
+		c->map_count = 1 + JAIL_RUN_IDS;
+		c->seccomp_uid = ubase + 1 + JAIL_RUN_IDS;
+		c->seccomp_ids = JAIL_RUN_IDS;
 	} else {
 		/* Unprivileged: only our own id can be mapped, and it becomes the
 		 * run uid inside. */
@@ -152,9 +157,10 @@ static void choose_ids(struct jail_config *c)
 		c->map_base_gid = c->outer_gid;
 		c->map_count = 1;
 	}
-	/* The seccomp level (no user namespace) runs programs under a host id
-	 * of the same block when verdict is root. */
-	c->seccomp_uid = c->map_count > 1 ? c->map_base_uid + 1 : c->outer_uid;
+	if (c->map_count <= 1) {
+		c->seccomp_uid = c->outer_uid;
+		c->seccomp_ids = 0;
+	}
 }
 
 static char **copy_strv(const char *const *v)

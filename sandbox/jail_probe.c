@@ -208,7 +208,7 @@ void jail_probe_layers(struct jail_config *c)
 	char why[160];
 	if (res[PROBE_USER] == 0)
 		set_layer(c, JAIL_LAYER_USER_NS, JAIL_LAYER_AVAILABLE, "program runs as uid %u inside, host uid %u",
-			  (unsigned)c->run_uid, (unsigned)(c->map_count > 1 ? c->map_base_uid + c->run_uid : c->outer_uid));
+			  (unsigned)c->run_uid, (unsigned)(c->map_count > 1 ? c->map_base_uid + 1 : c->outer_uid));
 	else {
 		user_ns_reason(res[PROBE_USER], why, sizeof(why));
 		set_layer(c, JAIL_LAYER_USER_NS, JAIL_LAYER_MISSING, "%s", why);
@@ -256,7 +256,7 @@ void jail_probe_layers(struct jail_config *c)
 	set_layer(c, JAIL_LAYER_RLIMITS, JAIL_LAYER_AVAILABLE, "address space, CPU, processes, file size, files, core");
 	if (c->map_count > 1)
 		set_layer(c, JAIL_LAYER_RUN_UID, JAIL_LAYER_AVAILABLE, "ids %u..%u of the host reserved for runs",
-			  (unsigned)c->map_base_uid, (unsigned)(c->map_base_uid + c->map_count - 1));
+			  (unsigned)c->map_base_uid, (unsigned)(c->seccomp_uid + c->seccomp_ids - 1));
 	else
 		set_layer(c, JAIL_LAYER_RUN_UID, JAIL_LAYER_MISSING,
 			  "verdict is not root: only its own uid %u can be mapped, so runs share it",

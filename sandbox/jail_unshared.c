@@ -16,7 +16,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stddef.h>
 #include <sys/mman.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -29,14 +33,31 @@
 
 #define CHILD_STACK_SIZE (256 * 1024)
 
-static unsigned run_counter;
-
-/* A uid of the reserved block no other run uses right now (runs rotate
- * through 4096 ids; far more than can be in flight). */
-static uid_t next_uid(const struct jail_config *c)
+/* Claim a host uid of the seccomp level's block that no other run, in this
+ * or another verdict process of this host, is using: the claim is an
+ * abstract unix socket named after the uid, bound for the run's duration
+ * (the kernel drops it when the descriptor closes, even on a crash, and
+ * leaves no file behind). Returns the socket (to close after the run) and
+ * the uid, or -1 when the block is exhausted. */
+static int claim_uid(const struct jail_config *c, uid_t *uid)
 {
-	unsigned n = __atomic_fetch_add(&run_counter, 1, __ATOMIC_RELAXED);
-	return c->map_base_uid + 1 + (n % (c->map_count - 1));
+	unsigned start;
+	if (getrandom(&start, sizeof(start), 0) != sizeof(start))
+		start = (unsigned)getpid();
+	for (unsigned i = 0; i < c->seccomp_ids; i++) {
+		uid_t u = c->seccomp_uid + (start + i) % c->seccomp_ids;
+		int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (fd < 0)
+			return -1;
+		struct sockaddr_un a = { .sun_family = AF_UNIX };
+		int n = snprintf(a.sun_path + 1, sizeof(a.sun_path) - 1, "verdict-run-uid-%u", (unsigned)u);
+		if (bind(fd, (struct sockaddr *)&a, (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + (size_t)n)) == 0) {
+			*uid = u;
+			return fd;
+		}
+		close(fd);
+	}
+	return -1;
 }
 
 /* After a deadline or output kill, init died before it could sweep: kill
@@ -127,8 +148,14 @@ static int write_files(const struct jail_spec *s, const char *dir, bool chown_to
 int jail_run_unshared(const struct jail_config *c, const struct jail_spec *s, const struct jail_limits *lim,
 		      struct jail_result *r)
 {
-	bool root = geteuid() == 0 && c->map_count > 1;
-	uid_t uid = root ? next_uid(c) : geteuid();
+	bool root = geteuid() == 0 && c->seccomp_ids > 0;
+	uid_t uid = geteuid();
+	autoclose int claim = -1;
+	if (root && (claim = claim_uid(c, &uid)) < 0) {
+		r->status = JAIL_SANDBOX_ERROR;
+		snprintf(r->error, sizeof(r->error), "no free run uid in the seccomp level's block");
+		return 0;
+	}
 	const char *tmp = getenv("TMPDIR");
 	char dir[4096];
 	snprintf(dir, sizeof(dir), "%s/verdict-run-XXXXXX", tmp && *tmp ? tmp : "/tmp");

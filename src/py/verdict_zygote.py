@@ -138,7 +138,11 @@ def c1_setup_root(job):
     mount(None, b"/", None, MS_REC | MS_PRIVATE, None, STAGE_ROOT)
     size = b"mode=1777,size=%d,nr_inodes=4096" % job.header["limits"]["tmp"]
     mount(b"tmpfs", b"/tmp", b"tmpfs", MS_NOSUID | MS_NODEV, size, STAGE_ROOT)
-    mount(b"proc", b"/proc", b"proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, None, STAGE_ROOT)
+    # A /proc of the job's pid namespace, hiding the job's init (another
+    # uid) from the program; a runtime that refuses it leaves no /proc.
+    if LIBC.mount(b"proc", b"/proc", b"proc", ctypes.c_ulong(MS_NOSUID | MS_NODEV | MS_NOEXEC), b"hidepid=2") != 0 \
+            and ctypes.get_errno() not in (errno.EPERM, errno.EACCES):
+        raise SetupError(STAGE_ROOT, ctypes.get_errno(), 102)
     uid = job.header["uid"]
     for name, data in job.files():
         path = "/tmp/" + name
