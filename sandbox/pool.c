@@ -402,8 +402,12 @@ static enum attempt run_on(struct jail_pool *p, struct worker *w, const struct j
 	}
 	int fds[6] = { memfd, in[0], out[1], errp[1], chan[1], status[1] };
 	uint64_t start = jail_now_ms();
-	if (send_fds(w->ctl, "JOB1", 4, fds, 6) < 0)
+	if (send_fds(w->ctl, "JOB1", 4, fds, 6) < 0) {
+		if (getenv("VERDICT_POOL_DEBUG"))
+			fprintf(stderr, "pool: worker %d: sending run %llu: %s\n", w->index, (unsigned long long)id,
+				strerror(errno));
 		goto out;
+	}
 	w->runs++;
 	close(in[0]);
 	close(out[1]);
@@ -417,9 +421,16 @@ static enum attempt run_on(struct jail_pool *p, struct worker *w, const struct j
 		int32_t pid;
 	} started;
 	ssize_t n = recv_msg(w->ctl, &started, sizeof(started), &pidfd, STARTED_TIMEOUT_MS);
-	if (n != (ssize_t)sizeof(started) || memcmp(started.tag, "STRT", 4) != 0 || started.id != (int32_t)id)
+	if (n != (ssize_t)sizeof(started) || memcmp(started.tag, "STRT", 4) != 0 || started.id != (int32_t)id) {
+		if (getenv("VERDICT_POOL_DEBUG"))
+			fprintf(stderr, "pool: worker %d: no start message (n=%zd id=%d want %llu)\n", w->index, n,
+				n >= 8 ? started.id : -1, (unsigned long long)id);
 		goto out;
+	}
 	if (pidfd < 0) {
+		if (getenv("VERDICT_POOL_DEBUG"))
+			fprintf(stderr, "pool: worker %d: run %llu started without a pidfd (pid %d)\n", w->index,
+				(unsigned long long)id, started.pid);
 		/* The parent could not fork: the reason is on the status pipe. */
 		struct jail_report rep;
 		if (read(status[0], &rep, sizeof(rep)) == (ssize_t)sizeof(rep) && rep.magic == JAIL_REPORT_MAGIC)
@@ -462,10 +473,14 @@ static enum attempt run_on(struct jail_pool *p, struct worker *w, const struct j
 		/* The run's init died without a word: the worker broke under
 		 * it (its parent was killed, say). Not the program's doing: no
 		 * process of the program's uid can signal the init. */
+		if (getenv("VERDICT_POOL_DEBUG"))
+			fprintf(stderr, "pool: worker %d: run %llu ended without a report\n", w->index, (unsigned long long)id);
 		jail_result_free(r);
 		memset(r, 0, sizeof(*r));
 		goto out;
 	}
+	if (!parent_ok && getenv("VERDICT_POOL_DEBUG"))
+		fprintf(stderr, "pool: worker %d: no done message for run %llu (n=%zd)\n", w->index, (unsigned long long)id, n);
 	jail_watch_decide(&watch, lim, NULL, r);
 	result = ATTEMPT_DONE;
 	if (!parent_ok)
@@ -538,12 +553,18 @@ int jail_pool_run(struct jail_pool *p, const struct jail_spec *s, struct jail_re
 	for (int attempt = 0; attempt < 2; attempt++) {
 		char err[256];
 		if (ensure_worker(p, w, err, sizeof(err)) < 0) {
+			if (getenv("VERDICT_POOL_DEBUG"))
+				fprintf(stderr, "pool: %s\n", err);
 			r->status = JAIL_SANDBOX_ERROR;
 			snprintf(r->error, sizeof(r->error), "%s", err);
 			continue;
 		}
-		if (attempt > 0)
+		if (attempt > 0) {
 			__atomic_add_fetch(&p->stats.retries, 1, __ATOMIC_RELAXED);
+			jail_result_free(r);
+			memset(r, 0, sizeof(*r));
+			r->level = p->c->level;
+		}
 		if (run_on(p, w, s, &lim, r) == ATTEMPT_DONE)
 			break;
 		jail_result_free(r);
@@ -605,6 +626,13 @@ int jail_pool_create(const struct jail_config *c, const struct jail_pool_options
 	}
 	*out = p;
 	return 0;
+}
+
+int jail_pool_kill_worker(struct jail_pool *p, int i)
+{
+	if (i < 0 || i >= p->n || !p->w[i].parent_pid)
+		return -1;
+	return kill(p->w[i].parent_pid, SIGKILL);
 }
 
 void jail_pool_stats(struct jail_pool *p, struct jail_pool_stats *out)

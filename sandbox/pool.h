@@ -50,6 +50,10 @@ int jail_pool_run(struct jail_pool *p, const struct jail_spec *s, struct jail_re
 
 void jail_pool_stats(struct jail_pool *p, struct jail_pool_stats *out);
 
+/* Tests and operations: kill worker i's warm parent (as a crash would).
+ * The worker is replaced at its next run. Returns 0 or -1. */
+int jail_pool_kill_worker(struct jail_pool *p, int i);
+
 /* Stop every worker (their jails die with them); frees *p. */
 void jail_pool_destroy(struct jail_pool **p);
 

@@ -22,8 +22,11 @@ int expected_prepare(struct scorer *sc, const struct dataset *ds, const struct s
 		     const struct problem **probs, const enum profile *profiles, struct expected_set **out, char *err,
 		     size_t errlen);
 
-/* Add the inputs, expected outputs and time limits of `p` to an evalplus job. */
-int expected_attach(const struct expected_set *e, const struct problem *p, cJSON *job, char *err, size_t errlen);
+/* Add both splits of `p` (raw inputs, expected outputs, per-input time
+ * limits) and atol to an evalplus job. *budget_s is evalplus's process
+ * budget summed over the splits; *job_bytes the size of what was added. */
+int expected_attach(const struct expected_set *e, const struct problem *p, cJSON *job, double *budget_s,
+		    size_t *job_bytes, char *err, size_t errlen);
 
 /* Read the per-split statuses of an evalplus result record into v. */
 void expected_read_splits(const cJSON *result, struct sample_verdict *v);

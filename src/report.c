@@ -38,9 +38,15 @@ void report_print_table(FILE *f, const struct report_context *c, const struct sc
 	else
 		fprintf(f, "| %s | %zu | not run | %zu | %zu | %zu / %zu / %zu | %s |\n", label, a->n, a->empty, a->fenced,
 			a->chars_p10, a->chars_p50, a->chars_p90, verb);
-	fprintf(f, "\nprofile %s, isolation %s, limits %.1f s CPU%s (wall %.1f s), %llu MiB\n", profile_name(r->profile),
-		jail_level_name(r->level), r->cpu_limit_ms / 1000.0, r->profile == PROFILE_LCB ? " per test" : "",
-		r->wall_limit_ms / 1000.0, (unsigned long long)(r->memory_bytes >> 20));
+	if (r->profile == PROFILE_EVALPLUS)
+		fprintf(f, "\nprofile %s, isolation %s, limits per input max(1 s, 4 x the canonical time) of CPU "
+			   "(wall 3x), 4096 MiB\n",
+			profile_name(r->profile), jail_level_name(r->level));
+	else
+		fprintf(f, "\nprofile %s, isolation %s, limits %.1f s CPU%s (wall %.1f s), %llu MiB\n",
+			profile_name(r->profile), jail_level_name(r->level), r->cpu_limit_ms / 1000.0,
+			r->profile == PROFILE_LCB ? " per test" : "", r->wall_limit_ms / 1000.0,
+			(unsigned long long)(r->memory_bytes >> 20));
 	if (r->executed) {
 		fprintf(f, "pass@k:");
 		for (size_t k = 0; k < r->n_passk; k++) {

@@ -370,7 +370,10 @@ static void run_once(struct batch_ctx *b, size_t i, const struct job_text *jt, s
 		set_detail(v, "building the job: %s", err);
 		return;
 	}
-	if (prof == PROFILE_EVALPLUS && expected_attach(b->expected, p, job, err, sizeof(err)) < 0) {
+	double budget_s = 0;
+	size_t job_bytes = 0;
+	if (prof == PROFILE_EVALPLUS &&
+	    expected_attach(b->expected, p, job, &budget_s, &job_bytes, err, sizeof(err)) < 0) {
 		cJSON_Delete(job);
 		v->status = ST_SANDBOX_ERROR;
 		set_detail(v, "canonical outputs: %s", err);
@@ -378,6 +381,17 @@ static void run_once(struct batch_ctx *b, size_t i, const struct job_text *jt, s
 	}
 	struct jail_limits lim;
 	limits_for(b, p, prof, &lim);
+	if (prof == PROFILE_EVALPLUS) {
+		/* evalplus's own budget per split (the runner enforces the
+		 * per-input limits), its 4 GiB address space, and room in /tmp
+		 * for the inputs and expected outputs. */
+		lim.cpu_ms = (uint32_t)((budget_s + 10.0) * 1000.0);
+		lim.wall_ms = (uint32_t)(lim.cpu_ms * (b->o->wall_factor > 0 ? b->o->wall_factor : 3.0));
+		if (!b->o->memory_bytes)
+			lim.memory_bytes = 4ull << 30;
+		lim.tmp_bytes = (64ull << 20) + 3 * (uint64_t)job_bytes;
+		lim.max_procs = 32;
+	}
 	struct runner_outcome ro;
 	runner_run(b->sc, job, nonce, &lim, NULL, 0, &ro);
 	cJSON_Delete(job);

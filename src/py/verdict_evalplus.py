@@ -1,13 +1,17 @@
 """evalplus's differential-testing oracle (evalplus/eval/__init__.py,
-`unsafe_execute`, v0.2 line: the one that wrote the `base_status` /
-`plus_status` result files of mid-2024 and is unchanged in later releases
-for HumanEval+).
+`unsafe_execute`): master from May 2024 (PR #201) through PyPI 0.3.1, the
+code that wrote the `base_status` / `plus_status` result files of mid-2024.
 
 Per input i, after `out = fn(*inp)` (no deep copy; the inputs are the
 child's own copy, as they are in evalplus's forked checker):
   1. exact = (out == exp)
-  2. HumanEval/32 (`find_zero`, dataset "humaneval"): pass iff
-     abs(_poly(*inp, out)) <= atol, expected output unused.
+  2. HumanEval/32 (`find_zero`, dataset "humaneval"): accepted iff
+     abs(_poly(*inp, out)) <= atol, expected output unused. In 0.3.1 an
+     accepted input is then skipped with a bare `continue` that never
+     records it (no details[i] = True, no progress += 1), so the split's
+     details come out short and untrusted_check() turns the run into
+     "fail": HumanEval/32 cannot pass, and evalplus's reported failing
+     input is always inputs[0]. Later master records it (version "master").
   3. if atol == 0 and is_floats(exp): atol = 1e-6   -- and it STAYS 1e-6
      for every later input of the run (evalplus reassigns its argument).
   4. if not exact and atol != 0: type(out) == type(exp), equal len for a
@@ -28,15 +32,21 @@ class TimeoutException(Exception):
     `except Exception` in a candidate swallows it in both)."""
 
 
+VERSIONS = ("0.3.1", "master")
+
+
 class Oracle:
     """Stateful comparison for one split run (the atol reassignment of
     step 3 persists across inputs)."""
 
-    def __init__(self, entry_point, atol, dataset, np):
+    def __init__(self, entry_point, atol, dataset, np, version="0.3.1"):
         self.entry_point = entry_point
         self.atol = atol
         self.dataset = dataset
         self.np = np
+        self.version = version
+        # An input accepted but left unrecorded (0.3.1's find_zero branch).
+        self.unrecorded = 0
 
     def is_floats(self, x):
         if isinstance(x, float):
@@ -53,6 +63,8 @@ class Oracle:
         exact_match = out == exp
         if self.dataset == "humaneval" and self.entry_point == "find_zero":
             assert abs(poly(*inp, out)) <= self.atol
+            if self.version == "0.3.1":
+                self.unrecorded += 1
             return
         if self.atol == 0 and self.is_floats(exp):
             self.atol = FLOAT_ATOL

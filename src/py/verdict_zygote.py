@@ -6,7 +6,7 @@ runner and the standard library once, freezes its heap, then serves jobs
 from the supervisor over a SOCK_SEQPACKET socket on fd 3. It never runs
 candidate code and never reuses a process that did:
 
-  zygote --unshare(CLONE_NEWPID), fork--> C1: pid 1 of a fresh pid namespace,
+  zygote --fork--> H --unshare(CLONE_NEWPID), fork--> C1: pid 1 of a fresh pid namespace,
       unshares its mount namespace, mounts a fresh /tmp (size-capped) and
       /proc, writes the job's files, forks G and reports G's fate;
   C1 --fork--> G: pipes on fds 0-3, rlimits, its own uid, no capabilities,
@@ -62,6 +62,7 @@ CLONE_NEWNS = 0x00020000
 CLONE_NEWPID = 0x20000000
 MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REC, MS_PRIVATE = 2, 4, 8, 16384, 1 << 18
 PR_SET_NO_NEW_PRIVS, PR_CAPBSET_DROP, PR_SET_SECCOMP, PR_CAP_AMBIENT = 38, 24, 22, 47
+PR_SET_DUMPABLE = 4
 PR_CAP_AMBIENT_CLEAR_ALL = 4
 SECCOMP_MODE_FILTER = 2
 SYS_setresuid, SYS_setresgid, SYS_capset = 117, 119, 126
@@ -108,12 +109,15 @@ def report(fd, kind, stage=0, detail=0, err=0, wstatus=0, ru=None):
 
 
 class Job:
-    """One job as the supervisor sent it: a JSON header and the files,
-    read from a memfd; the pipes arrive as descriptors."""
+    """One job as the supervisor sent it: a JSON header (argv, limits, uid,
+    file names and sizes) and the pipes. The files stay in the memfd until
+    the job's own init reads them: the warm parent never holds a job's
+    content in its memory, where a later child could find it."""
 
-    def __init__(self, header, blob, fds):
+    def __init__(self, header, memfd, data_offset, fds):
         self.header = header
-        self.blob = blob
+        self.memfd = memfd
+        self.data_offset = data_offset
         self.stdin, self.stdout, self.stderr, self.channel, self.status = fds
         if not header.get("channel"):
             # No result channel asked for: fd 3 stays closed in the child.
@@ -121,10 +125,18 @@ class Job:
             self.channel = -1
 
     def files(self):
-        off = 0
+        off = self.data_offset
         for name, size in self.header["files"]:
-            yield name, self.blob[off:off + size]
+            data = os.pread(self.memfd, size, off) if size else b""
+            if len(data) != size:
+                raise OSError(errno.EIO, "short job file")
+            yield name, data
             off += size
+
+    def close_memfd(self):
+        if self.memfd >= 0:
+            os.close(self.memfd)
+            self.memfd = -1
 
 
 def mount(src, target, fstype, flags, data, stage):
@@ -212,6 +224,10 @@ def g_enter(job, bpf):
     data = (ctypes.c_uint32 * 6)()
     check(LIBC.syscall(SYS_capset, header, data), STAGE_PRIVS, 5)
     check(LIBC.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), STAGE_PRIVS, 6)
+    # Changing ids made this process non-dumpable, and it never execs (which
+    # would reset that): its /proc/self files would belong to root. Make it
+    # an ordinary process of its uid, as an exec'd interpreter is.
+    check(LIBC.prctl(PR_SET_DUMPABLE, 1, 0, 0, 0), STAGE_PRIVS, 8)
     # No privilege is held from here on.
     prog = struct.pack("HL", len(bpf) // 8, ctypes.addressof(bpf))
     fprog = ctypes.create_string_buffer(prog, len(prog))
@@ -246,6 +262,7 @@ def c1_main(job, bpf):
     except OSError as e:
         report(job.status, REPORT_SETUP_ERROR, STAGE_ROOT, 101, e.errno or errno.EIO)
         os._exit(121)
+    job.close_memfd()
     pid = os.fork()
     if pid == 0:
         try:
@@ -297,12 +314,9 @@ def receive(sock):
             os.close(fd)
         raise ValueError("bad message from the supervisor")
     memfd = fds[0]
-    size = os.fstat(memfd).st_size
-    blob = os.pread(memfd, size, 0) if size else b""
-    os.close(memfd)
-    hlen = struct.unpack("=I", blob[:4])[0]
-    header = json.loads(blob[4:4 + hlen])
-    return Job(header, memoryview(blob)[4 + hlen:], fds[1:])
+    hlen = struct.unpack("=I", os.pread(memfd, 4, 0))[0]
+    header = json.loads(os.pread(memfd, hlen, 4))
+    return Job(header, memfd, 4 + hlen, fds[1:])
 
 
 def serve(sock, bpf):
@@ -318,16 +332,46 @@ def serve(sock, bpf):
             if mod == "numpy" and "numpy" not in sys.modules:
                 import numpy  # noqa: F401
                 gc.freeze()
-        # Each child gets a pid namespace of its own.
-        if LIBC.unshare(CLONE_NEWPID) != 0:
-            report(job.status, REPORT_SETUP_ERROR, STAGE_FORK, 1, ctypes.get_errno())
-            pid = -1
-        else:
-            pid = os.fork()
-        if pid == 0:
+        # Each job gets a pid namespace of its own. The kernel lets a
+        # process unshare CLONE_NEWPID only while its children would still
+        # land in its own namespace (a second unshare fails with EINVAL), so
+        # a short-lived helper H does it: H unshares, forks C1 (pid 1 of the
+        # new namespace), tells us C1's pid and waits for it.
+        rfd, wfd = os.pipe()
+        helper = os.fork()
+        if helper == 0:
+            os.close(rfd)
             sock.close()
-            c1_main(job, bpf)
-        pidfd = os.pidfd_open(pid) if pid > 0 else -1
+            if LIBC.unshare(CLONE_NEWPID) != 0:
+                report(job.status, REPORT_SETUP_ERROR, STAGE_FORK, 1, ctypes.get_errno())
+                os._exit(121)
+            c1 = os.fork()
+            if c1 == 0:
+                os.close(wfd)
+                c1_main(job, bpf)
+            os.write(wfd, struct.pack("=i", c1))
+            os.close(wfd)
+            for fd in (job.stdin, job.stdout, job.stderr, job.channel, job.status):
+                if fd >= 0:
+                    os.close(fd)
+            job.close_memfd()
+            while True:
+                try:
+                    _, st = os.waitpid(c1, 0)
+                    break
+                except InterruptedError:
+                    continue
+            os._exit(0)
+        os.close(wfd)
+        try:
+            raw = os.read(rfd, 4)
+        finally:
+            os.close(rfd)
+        pid = struct.unpack("=i", raw)[0] if len(raw) == 4 else -1
+        try:
+            pidfd = os.pidfd_open(pid) if pid > 0 else -1
+        except OSError:
+            pidfd = -1
         started = struct.pack("=4sii", b"STRT", job.header["id"], pid)
         try:
             socket.send_fds(sock, [started], [pidfd] if pidfd >= 0 else [])
@@ -335,16 +379,16 @@ def serve(sock, bpf):
             for fd in (job.stdin, job.stdout, job.stderr, job.channel, job.status):
                 if fd >= 0:
                     os.close(fd)
+            job.close_memfd()
             if pidfd >= 0:
                 os.close(pidfd)
-        if pid > 0:
-            while True:
-                try:
-                    _, st = os.waitpid(pid, 0)
-                    break
-                except InterruptedError:
-                    continue
-            sock.send(struct.pack("=4sii", b"DONE", job.header["id"], st))
+        while True:
+            try:
+                _, st = os.waitpid(helper, 0)
+                break
+            except InterruptedError:
+                continue
+        sock.send(struct.pack("=4sii", b"DONE", job.header["id"], st))
         # Orphans of earlier jobs cannot exist: each C1 took its namespace
         # down with it.
 
