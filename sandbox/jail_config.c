@@ -269,6 +269,35 @@ static int self_test(struct jail_config *c, char *why, size_t n)
 	return rc;
 }
 
+/* The second line of a start-up refusal: the container or host setting that
+ * gives the missing layer back (docs/containers.md has the whole story). */
+static const char *missing_hint(enum jail_layer_id id)
+{
+	switch (id) {
+	case JAIL_LAYER_USER_NS:
+	case JAIL_LAYER_PID_NS:
+	case JAIL_LAYER_MOUNT_NS:
+	case JAIL_LAYER_NET_NS:
+	case JAIL_LAYER_IPC_NS:
+	case JAIL_LAYER_UTS_NS:
+		return "hint: allow namespaces: Docker/Podman --security-opt seccomp=verdict-full.json "
+		       "(deploy/seccomp/make_profile.py) or seccomp=unconfined; Kubernetes "
+		       "securityContext.seccompProfile Localhost or Unconfined, hostUsers: false; sysctl "
+		       "user.max_user_namespaces > 0; docs/containers.md";
+	case JAIL_LAYER_CAPS:
+		return "hint: as root verdict needs CAP_SETPCAP to empty the bounding set (--cap-add SETPCAP), "
+		       "or run it as a non-root user; docs/containers.md";
+	case JAIL_LAYER_SECCOMP:
+	case JAIL_LAYER_NO_NEW_PRIVS:
+	case JAIL_LAYER_RLIMITS:
+	case JAIL_LAYER_RUN_UID:
+	case JAIL_LAYER_CGROUP:
+	case JAIL_LAYER_COUNT:
+		break;
+	}
+	return "hint: docs/containers.md";
+}
+
 int jail_config_init(struct jail_config *c, const struct jail_options *o, char *err, size_t errlen)
 {
 	memset(c, 0, sizeof(*c));
@@ -311,7 +340,8 @@ int jail_config_init(struct jail_config *c, const struct jail_options *o, char *
 	/* Supplementary groups of a root service (gid 0 among them) would
 	 * follow the program into the jail, where setgroups is denied. */
 	if (geteuid() == 0 && setgroups(0, NULL) != 0) {
-		snprintf(err, errlen, "setgroups: %s", strerror(errno));
+		snprintf(err, errlen, "setgroups: %s\nhint: as root verdict needs CAP_SETUID and CAP_SETGID "
+			 "(--cap-add SETUID --cap-add SETGID), or run it as a non-root user", strerror(errno));
 		return -1;
 	}
 	jail_probe_layers(c);
@@ -326,8 +356,8 @@ int jail_config_init(struct jail_config *c, const struct jail_options *o, char *
 		c->level = JAIL_LEVEL_SECCOMP;
 	} else {
 		mark_active(c);
-		snprintf(err, errlen, "isolation level '%s' cannot be met: %s is missing (%s)", jail_level_name(min),
-			 jail_layer_name(missing), c->layers[missing].detail);
+		snprintf(err, errlen, "isolation level '%s' cannot be met: %s is missing (%s)\n%s", jail_level_name(min),
+			 jail_layer_name(missing), c->layers[missing].detail, missing_hint(missing));
 		return -1;
 	}
 	mark_active(c);
@@ -353,7 +383,14 @@ int jail_config_init(struct jail_config *c, const struct jail_options *o, char *
 			if (min != JAIL_LEVEL_SECCOMP || !seccomp_layers_available(c, &missing)) {
 				c->level = JAIL_LEVEL_NONE;
 				mark_active(c);
-				snprintf(err, errlen, "isolation level 'full' cannot be met: a jailed test run failed: %s", why);
+				snprintf(err, errlen,
+					 "isolation level 'full' cannot be met: a jailed test run failed: %s\n"
+					 "hint: the runtime refuses mount, pivot_root or sethostname in the namespaces: "
+					 "Docker/Podman --security-opt seccomp=verdict-full.json "
+					 "(deploy/seccomp/make_profile.py) or "
+					 "seccomp=unconfined, apparmor=unconfined on AppArmor hosts; Kubernetes "
+					 "seccompProfile Localhost or Unconfined; docs/containers.md",
+					 why);
 				return -1;
 			}
 			c->level = JAIL_LEVEL_SECCOMP;
