@@ -33,10 +33,14 @@ static void usage(FILE *f)
 		"  --keep-reasoning     do not remove <think>/harmony/Gemma reasoning before extraction\n"
 		"  --no-reasoning-content  never take code from reasoning_content\n"
 		"  --no-rerun           do not re-run timed-out samples alone\n"
+		"  --no-pool            one fresh jailed interpreter per program instead of the warm pool\n"
 		"  --calibrate          run the dataset self-check now if it is not cached\n"
 		"  --cache-dir DIR      canonical outputs and calibrations (default $XDG_CACHE_HOME/verdict)\n"
 		"  --no-cache           neither read nor write the cache\n"
 		"  --skip-unknown       skip (and count) samples whose task is not in --dataset\n"
+		"  --evalplus-version V evalplus semantics: master (default; HumanEval/32 checked by its\n"
+		"                       polynomial), or 0.3.1 (the release that wrote mid-2024 result files,\n"
+		"                       where HumanEval/32 can never pass)\n"
 		"  --public-only        LiveCodeBench: run only the public tests (reported as such)\n"
 		"  --since DATE, --until DATE   LiveCodeBench: contest_date window (YYYY-MM-DD)\n" COMMON_OPTIONS_HELP
 		"\nExit status: 0 scored, 1 scored but incomplete (sandbox errors, invalid samples or skipped\n"
@@ -100,7 +104,7 @@ int cmd_audit(int argc, char **argv)
 	score_options_default(&so);
 	const char *dataset_path = NULL, *cache_dir = NULL;
 	enum samples_format fmt = SAMPLES_AUTO;
-	bool json = false, explain = false, no_cache = false, calibrate_now = false;
+	bool json = false, explain = false, no_cache = false, calibrate_now = false, no_pool = false;
 	int jobs = 0;
 	static const struct option longopts[] = {
 		COMMON_LONG_OPTIONS,
@@ -113,11 +117,13 @@ int cmd_audit(int argc, char **argv)
 		{ "keep-reasoning", no_argument, NULL, 'R' },
 		{ "no-reasoning-content", no_argument, NULL, 'C' },
 		{ "no-rerun", no_argument, NULL, 'r' },
+		{ "no-pool", no_argument, NULL, 'O' },
 		{ "calibrate", no_argument, NULL, 'c' },
 		{ "cache-dir", required_argument, NULL, 'D' },
 		{ "no-cache", no_argument, NULL, 'X' },
 		{ "public-only", no_argument, NULL, 'p' },
 		{ "skip-unknown", no_argument, NULL, 'U' },
+		{ "evalplus-version", required_argument, NULL, 'V' },
 		{ "since", required_argument, NULL, 's' },
 		{ "until", required_argument, NULL, 'u' },
 		{ "help", no_argument, NULL, 'h' },
@@ -183,6 +189,9 @@ int cmd_audit(int argc, char **argv)
 		case 'r':
 			so.rerun_timeouts = false;
 			break;
+		case 'O':
+			no_pool = true;
+			break;
 		case 'c':
 			calibrate_now = true;
 			break;
@@ -197,6 +206,13 @@ int cmd_audit(int argc, char **argv)
 			break;
 		case 'U':
 			so.skip_unknown = true;
+			break;
+		case 'V':
+			if (strcmp(optarg, "master") != 0 && strcmp(optarg, "0.3.1") != 0) {
+				fprintf(stderr, "verdict audit: --evalplus-version: master or 0.3.1, got '%s'\n", optarg);
+				return 2;
+			}
+			so.evalplus_version = optarg;
 			break;
 		case 's':
 			so.since = optarg;
@@ -257,7 +273,7 @@ int cmd_audit(int argc, char **argv)
 			fprintf(stderr, "verdict audit: %s\n", err);
 			goto out;
 		}
-		struct scorer_options sco = { .jail = &jc, .workers = jobs, .cache_dir = cache_dir };
+		struct scorer_options sco = { .jail = &jc, .workers = jobs, .cache_dir = cache_dir, .no_pool = no_pool };
 		if (scorer_create(&sco, &sc, err, sizeof(err)) < 0) {
 			fprintf(stderr, "verdict audit: %s\n", err);
 			goto out;

@@ -155,6 +155,10 @@ static void compute_one(void *arg, size_t k)
 	struct runner_outcome ro;
 	runner_run(cx->e->sc, job, nonce, &lim, NULL, 0, &ro);
 	cJSON_Delete(job);
+	if (getenv("VERDICT_DEBUG_EXPECTED"))
+		fprintf(stderr, "expected %s: %s wall %llu ms cpu %llu ms record %zu bytes\n", t->p->task_id,
+			jail_status_name(ro.jail.status), (unsigned long long)ro.jail.wall_ms,
+			(unsigned long long)ro.jail.cpu_ms, ro.result_line ? strlen(ro.result_line) : 0);
 	const char *status = ro.result ? cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(ro.result, "status")) : NULL;
 	if (!status || strcmp(status, "passed") != 0 || !ro.result_line) {
 		snprintf(t->error, sizeof(t->error), "the canonical solution of %s did not run cleanly: jail %s%s%s, runner %s",
@@ -261,8 +265,8 @@ static const struct expected_task *find(const struct expected_set *e, const stru
 	return NULL;
 }
 
-int expected_attach(const struct expected_set *e, const struct problem *p, cJSON *job, double *budget_s,
-		    size_t *job_bytes, char *err, size_t errlen)
+int expected_attach(const struct expected_set *e, const struct problem *p, const char *evalplus_version, cJSON *job,
+		    double *budget_s, size_t *job_bytes, char *err, size_t errlen)
 {
 	const struct expected_task *t = find(e, p);
 	if (!t) {
@@ -319,7 +323,8 @@ int expected_attach(const struct expected_set *e, const struct problem *p, cJSON
 		*job_bytes += outputs.n + (inputs[i] ? strlen(inputs[i]) : 0);
 	}
 	if (!cJSON_AddItemToObject(job, "atol", cJSON_CreateRaw(p->atol ? p->atol : "0")) ||
-	    !cJSON_AddStringToObject(job, "dataset", "humaneval")) {
+	    !cJSON_AddStringToObject(job, "dataset", "humaneval") ||
+	    !cJSON_AddStringToObject(job, "evalplus_version", evalplus_version ? evalplus_version : "master")) {
 		snprintf(err, errlen, "out of memory");
 		goto out;
 	}

@@ -25,8 +25,8 @@ int expected_prepare(struct scorer *sc, const struct dataset *ds, const struct s
 /* Add both splits of `p` (raw inputs, expected outputs, per-input time
  * limits) and atol to an evalplus job. *budget_s is evalplus's process
  * budget summed over the splits; *job_bytes the size of what was added. */
-int expected_attach(const struct expected_set *e, const struct problem *p, cJSON *job, double *budget_s,
-		    size_t *job_bytes, char *err, size_t errlen);
+int expected_attach(const struct expected_set *e, const struct problem *p, const char *evalplus_version, cJSON *job,
+		    double *budget_s, size_t *job_bytes, char *err, size_t errlen);
 
 /* Read the per-split statuses of an evalplus result record into v. */
 void expected_read_splits(const cJSON *result, struct sample_verdict *v);

@@ -373,7 +373,7 @@ static void run_once(struct batch_ctx *b, size_t i, const struct job_text *jt, s
 	double budget_s = 0;
 	size_t job_bytes = 0;
 	if (prof == PROFILE_EVALPLUS &&
-	    expected_attach(b->expected, p, job, &budget_s, &job_bytes, err, sizeof(err)) < 0) {
+	    expected_attach(b->expected, p, b->o->evalplus_version, job, &budget_s, &job_bytes, err, sizeof(err)) < 0) {
 		cJSON_Delete(job);
 		v->status = ST_SANDBOX_ERROR;
 		set_detail(v, "canonical outputs: %s", err);

@@ -53,6 +53,7 @@ struct score_options {
 	bool public_only; /* LCB: public tests only (reported as such) */
 	bool rerun_timeouts; /* re-run a timed-out sample alone once (default on) */
 	bool skip_unknown;   /* samples of tasks not in the dataset are skipped (counted), not invalid */
+	const char *evalplus_version; /* "master" (default: HumanEval/32 fixed) or "0.3.1" */
 	/* LCB contamination windows on contest_date (inclusive, "YYYY-MM-DD"), or NULL. */
 	const char *since;
 	const char *until;

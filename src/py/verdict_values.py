@@ -8,7 +8,7 @@ too large for a double), so such values travel as {"__t": TAG, "v": ...}:
   set        {"__t": "set", "v": [items]}          iteration order
   frozenset  {"__t": "frozenset", "v": [items]}
   float      {"__t": "float", "v": "inf" | "-inf" | "nan"}
-  int        {"__t": "int", "v": "<decimal digits>"}   |n| > 2**53
+  int        {"__t": "int", "v": "0x<hex digits>"}      |n| > 2**53 (decimal accepted)
   dict       {"__t": "dict", "v": [[k, v], ...]}   a key not a str, or "__t"
   bytes      {"__t": "bytes", "v": "<base64>"}
   complex    {"__t": "complex", "v": [real, imag]}  parts encoded as floats
@@ -40,24 +40,24 @@ class BadTaggedValue(ValueError):
 
 
 def _int_to_str(n):
-    # int -> str has a digit limit in 3.11 (CVE-2020-10735) that the
-    # candidate may also have changed; lift it for this one conversion.
-    old = sys.get_int_max_str_digits()
-    if old == 0:
-        return str(n)
-    sys.set_int_max_str_digits(0)
-    try:
-        return str(n)
-    finally:
-        sys.set_int_max_str_digits(old)
+    # Hexadecimal: conversion to and from a power-of-two base is linear,
+    # where decimal is quadratic (a million-digit int, as HumanEval+/83's
+    # outputs have, takes a minute in decimal and milliseconds in hex). It
+    # also has no digit limit (CVE-2020-10735 guards only decimal).
+    return hex(n)
 
 
 def _str_to_int(s):
     if not isinstance(s, str) or not s or s.strip() != s:
-        raise BadTaggedValue("int tag needs a decimal string")
-    digits = s[1:] if s[0] in "+-" else s
-    if not digits.isdigit() or not digits.isascii():
-        raise BadTaggedValue("int tag needs a decimal string")
+        raise BadTaggedValue("int tag needs a hexadecimal (0x...) or decimal string")
+    body = s[1:] if s[0] in "+-" else s
+    if body[:2] in ("0x", "0X"):
+        digits = body[2:]
+        if not digits or not digits.isascii() or any(c not in "0123456789abcdefABCDEF" for c in digits):
+            raise BadTaggedValue("int tag needs a hexadecimal (0x...) or decimal string")
+        return int(s, 16)
+    if not body.isdigit() or not body.isascii():
+        raise BadTaggedValue("int tag needs a hexadecimal (0x...) or decimal string")
     old = sys.get_int_max_str_digits()
     if old == 0:
         return int(s)
