@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "cleanup.h"
@@ -244,6 +245,31 @@ static void mark_active(struct jail_config *c)
 	}
 }
 
+/* Can we hand a file to a uid of the seccomp level's block and become that
+ * uid? Tried in a throw-away child on a throw-away directory. */
+static bool can_use_seccomp_uid(const struct jail_config *c)
+{
+	char dir[] = "/tmp/verdict-uid-probe-XXXXXX";
+	if (!mkdtemp(dir))
+		return false;
+	bool ok = chown(dir, c->seccomp_uid, c->seccomp_uid) == 0;
+	rmdir(dir);
+	if (!ok)
+		return false;
+	pid_t pid = fork();
+	if (pid == 0)
+		_exit(setresgid(c->seccomp_uid, c->seccomp_uid, c->seccomp_uid) == 0 &&
+			      setresuid(c->seccomp_uid, c->seccomp_uid, c->seccomp_uid) == 0
+		      ? 0
+		      : 1);
+	if (pid < 0)
+		return false;
+	int st = 0;
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	return WIFEXITED(st) && WEXITSTATUS(st) == 0;
+}
+
 static void set_missing(struct jail_config *c, enum jail_layer_id id, const char *why)
 {
 	c->layers[id].state = JAIL_LAYER_MISSING;
@@ -345,6 +371,13 @@ int jail_config_init(struct jail_config *c, const struct jail_options *o, char *
 		return -1;
 	}
 	jail_probe_layers(c);
+	if (c->seccomp_ids > 0 && !can_use_seccomp_uid(c)) {
+		/* Root without CAP_SETUID/CAP_SETGID/CAP_CHOWN (a container that
+		 * dropped them): the seccomp level cannot give each run its own
+		 * uid, so runs share verdict's. */
+		c->seccomp_ids = 0;
+		c->seccomp_uid = c->outer_uid;
+	}
 
 	enum jail_level min = o ? o->min_level : JAIL_LEVEL_FULL;
 	enum jail_layer_id missing = JAIL_LAYER_COUNT;
@@ -359,6 +392,12 @@ int jail_config_init(struct jail_config *c, const struct jail_options *o, char *
 		snprintf(err, errlen, "isolation level '%s' cannot be met: %s is missing (%s)\n%s", jail_level_name(min),
 			 jail_layer_name(missing), c->layers[missing].detail, missing_hint(missing));
 		return -1;
+	}
+	if (c->level == JAIL_LEVEL_SECCOMP && c->seccomp_ids == 0) {
+		c->layers[JAIL_LAYER_RUN_UID].state = JAIL_LAYER_MISSING;
+		snprintf(c->layers[JAIL_LAYER_RUN_UID].detail, sizeof(c->layers[JAIL_LAYER_RUN_UID].detail),
+			 "runs share verdict's uid %u (no root, or no CAP_SETUID/CAP_SETGID/CAP_CHOWN)",
+			 (unsigned)c->outer_uid);
 	}
 	mark_active(c);
 	c->envp = jail_environment;

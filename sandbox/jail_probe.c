@@ -245,11 +245,15 @@ void jail_probe_layers(struct jail_config *c)
 		set_layer(c, JAIL_LAYER_NO_NEW_PRIVS, JAIL_LAYER_AVAILABLE, "set before exec; setuid bits ignored");
 	else
 		set_layer(c, JAIL_LAYER_NO_NEW_PRIVS, JAIL_LAYER_MISSING, "prctl: %s", strerror(res[PROBE_NNP]));
-	if (res[PROBE_USER] == 0 || res[PROBE_BOUNDING] == 0)
+	if (res[PROBE_BOUNDING] == 0)
 		set_layer(c, JAIL_LAYER_CAPS, JAIL_LAYER_AVAILABLE,
 			  "bounding, ambient, permitted, effective, inheritable sets emptied");
+	else if (res[PROBE_USER] == 0)
+		set_layer(c, JAIL_LAYER_CAPS, JAIL_LAYER_AVAILABLE,
+			  "all sets emptied inside the jail's user namespace (the bounding set only there)");
 	else if (geteuid() != 0)
-		set_layer(c, JAIL_LAYER_CAPS, JAIL_LAYER_AVAILABLE, "verdict runs unprivileged; sets emptied");
+		set_layer(c, JAIL_LAYER_CAPS, JAIL_LAYER_AVAILABLE,
+			  "verdict holds no capability; the bounding set cannot be cleared without CAP_SETPCAP");
 	else
 		set_layer(c, JAIL_LAYER_CAPS, JAIL_LAYER_MISSING, "cannot clear the bounding set: %s",
 			  strerror(res[PROBE_BOUNDING]));

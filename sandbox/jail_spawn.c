@@ -29,7 +29,7 @@ static int write_file(const char *path, const char *text)
 	return 0;
 }
 
-static int write_id_maps(const struct jail_config *c, pid_t pid, char *err, size_t errlen)
+static int write_id_maps(const struct jail_config *c, pid_t pid, bool map_root, char *err, size_t errlen)
 {
 	char path[64], map[256];
 	snprintf(path, sizeof(path), "/proc/%d/setgroups", (int)pid);
@@ -47,7 +47,11 @@ static int write_id_maps(const struct jail_config *c, pid_t pid, char *err, size
 			snprintf(map, sizeof(map), "0 %u 1\n%u %u %u\n", base[i], (unsigned)c->run_uid, base[i] + 1,
 				 c->map_count - 1);
 		else
-			snprintf(map, sizeof(map), "%u %u 1\n", (unsigned)c->run_uid, base[i]);
+			/* Only our own id can be mapped (verdict is not root). A pool
+			 * worker needs it as uid 0 inside, which keeps the warm
+			 * parent's capabilities in its namespace across execve; a
+			 * one-shot program gets the unprivileged run uid. */
+			snprintf(map, sizeof(map), "%u %u 1\n", map_root ? 0u : (unsigned)c->run_uid, base[i]);
 		snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, which[i]);
 		rc = write_file(path, map);
 		if (rc < 0) {
@@ -85,7 +89,7 @@ int jail_spawn(const struct jail_config *c, struct jail_child_args *args, int sy
 		snprintf(err, errlen, "clone: %s", strerror(clone_errno));
 		return -1;
 	}
-	if (write_id_maps(c, pid, err, errlen) < 0) {
+	if (write_id_maps(c, pid, args->zygote, err, errlen) < 0) {
 		abandon(pid, pidfd);
 		return -1;
 	}

@@ -302,7 +302,7 @@ static int job_memfd(const struct jail_pool *p, const struct worker *w, const st
 		return -1;
 	unsigned uid = (unsigned)(p->c->run_uid + (unsigned)w->index * UIDS_PER_WORKER + (unsigned)(w->runs % UIDS_PER_WORKER));
 	if (p->c->map_count <= 1)
-		uid = (unsigned)p->c->run_uid;
+		uid = 0; /* the one mapped id: root inside, without capabilities for the run */
 	fprintf(f, "{\"id\": %llu, \"uid\": %u, \"channel\": %s, \"argv\": [", (unsigned long long)id, uid,
 		s->want_channel ? "true" : "false");
 	for (size_t i = 0; s->argv[i]; i++) {

@@ -2,6 +2,7 @@
  * audit table (or the report JSON). */
 #include <errno.h>
 #include <getopt.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -273,7 +274,9 @@ int cmd_audit(int argc, char **argv)
 			fprintf(stderr, "verdict audit: %s\n", err);
 			goto out;
 		}
-		struct scorer_options sco = { .jail = &jc, .workers = jobs, .cache_dir = cache_dir, .no_pool = no_pool };
+		/* One batch, however large: the queue bound is for the server. */
+		struct scorer_options sco = { .jail = &jc, .workers = jobs, .cache_dir = cache_dir, .no_pool = no_pool,
+					      .max_queued = SIZE_MAX };
 		if (scorer_create(&sco, &sc, err, sizeof(err)) < 0) {
 			fprintf(stderr, "verdict audit: %s\n", err);
 			goto out;

@@ -630,6 +630,8 @@ int request_parse(const char *body, size_t len, const struct request_config *cfg
 	memset(out, 0, sizeof(*out));
 	memset(err, 0, sizeof(*err));
 	score_options_default(&out->so);
+	/* A re-run alone would stop every other request's samples meanwhile. */
+	out->so.rerun_alone = false;
 	size_t bad = utf8_bad_offset(body, len);
 	if (bad < len)
 		return fail(err, 400, "", "the body is not valid UTF-8 (byte %zu)", bad);

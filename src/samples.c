@@ -92,17 +92,38 @@ static const char *get_str(const cJSON *o, const char *k)
 	return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
-/* Per-task sample counters, so several lines of one task are samples
- * 0, 1, 2 ... of it (pass@k). */
-static size_t next_index(const struct sample_set *set, const char *task_id)
+/* Sample numbers within each task (0, 1, 2 ... in file order), assigned
+ * once the whole file is read: sorting keeps this O(n log n) however many
+ * tasks and samples there are. */
+struct index_ref {
+	const char *task_id;
+	size_t pos;
+};
+
+static int cmp_ref(const void *a, const void *b)
 {
-	size_t n = 0;
-	for (size_t i = set->n; i-- > 0;)
-		if (strcmp(set->v[i].task_id, task_id) == 0) {
-			n = set->v[i].index + 1;
-			break;
-		}
-	return n;
+	const struct index_ref *x = a, *y = b;
+	int c = strcmp(x->task_id, y->task_id);
+	return c ? c : (x->pos > y->pos) - (x->pos < y->pos);
+}
+
+int samples_number(struct sample_set *set)
+{
+	if (set->n == 0)
+		return 0;
+	struct index_ref *r = malloc(set->n * sizeof(*r));
+	if (!r)
+		return -1;
+	for (size_t i = 0; i < set->n; i++)
+		r[i] = (struct index_ref){ set->v[i].task_id, i };
+	qsort(r, set->n, sizeof(*r), cmp_ref);
+	size_t k = 0;
+	for (size_t i = 0; i < set->n; i++) {
+		k = (i > 0 && strcmp(r[i].task_id, r[i - 1].task_id) == 0) ? k + 1 : 0;
+		set->v[r[i].pos].index = k;
+	}
+	free(r);
+	return 0;
 }
 
 static enum samples_format detect_line(const cJSON *o)
@@ -169,7 +190,6 @@ static void read_lm_eval(struct sample_set *set, const cJSON *o, const char *lin
 		}
 		struct sample s = {
 			.task_id = prob.task_id,
-			.index = next_index(set, prob.task_id),
 			.line = line_no,
 			.completion = g->valuestring,
 			.problem = pp,
@@ -203,7 +223,6 @@ static void read_simple(struct sample_set *set, const cJSON *o, size_t line_no)
 	}
 	struct sample s = {
 		.task_id = (char *)task_id,
-		.index = next_index(set, task_id),
 		.line = line_no,
 		.completion = (char *)completion,
 		.solution = solution && !completion ? (char *)solution : NULL,
@@ -253,8 +272,7 @@ static int read_evalplus_results(struct sample_set *set, const char *data, size_
 			}
 			struct sample s = {
 				.task_id = (char *)task_id,
-				.index = next_index(set, task_id),
-				.line = 1,
+						.line = 1,
 				.solution = (char *)solution,
 				.ref_passed = -1,
 				.ref_base = (char *)get_str(r, "base_status"),
@@ -301,7 +319,7 @@ int samples_load(const char *path, enum samples_format fmt, struct sample_set *s
 				snprintf(err, errlen, "%s: %s", path, why);
 				return -1;
 			}
-			return 0;
+			return samples_number(set);
 		}
 	}
 	if (*first == '[') {
@@ -310,7 +328,7 @@ int samples_load(const char *path, enum samples_format fmt, struct sample_set *s
 			snprintf(err, errlen, "%s: %s", path, why);
 			return -1;
 		}
-		return 0;
+		return samples_number(set);
 	}
 	struct jsonl_iter it;
 	jsonl_iter_init(&it, data, len);
@@ -345,6 +363,10 @@ int samples_load(const char *path, enum samples_format fmt, struct sample_set *s
 	}
 	if (set->format == SAMPLES_AUTO)
 		set->format = SAMPLES_PLAIN;
+	if (samples_number(set) < 0) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		return -1;
+	}
 	return 0;
 }
 

@@ -62,6 +62,11 @@ int samples_load(const char *path, enum samples_format fmt, struct sample_set *s
 int samples_add(struct sample_set *set, const struct sample *s);
 int samples_add_error(struct sample_set *set, size_t line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
+/* Number the samples of each task 0, 1, 2 ... in set order (samples_load
+ * does it; callers building a set by hand call it once at the end).
+ * Returns 0 or -1 (out of memory). */
+int samples_number(struct sample_set *set);
+
 void samples_free(struct sample_set *set);
 
 #endif

@@ -9,14 +9,6 @@
 
 #include "samples_lcb.h"
 
-static size_t next_index(const struct sample_set *set, const char *task_id)
-{
-	for (size_t i = set->n; i-- > 0;)
-		if (strcmp(set->v[i].task_id, task_id) == 0)
-			return set->v[i].index + 1;
-	return 0;
-}
-
 static const char *str_at(const cJSON *list, int i)
 {
 	const cJSON *v = cJSON_IsArray(list) ? cJSON_GetArrayItem(list, i) : NULL;
@@ -50,7 +42,6 @@ static void read_problem(struct sample_set *set, const cJSON *o, size_t line_no,
 		const cJSON *g = cJSON_IsArray(graded) ? cJSON_GetArrayItem(graded, i) : NULL;
 		struct sample s = {
 			.task_id = qid->valuestring,
-			.index = next_index(set, qid->valuestring),
 			.line = line_no,
 			.completion = (char *)(raw ? raw : NULL),
 			.solution = (char *)(raw ? NULL : code),
@@ -102,7 +93,6 @@ void samples_lcb_read_object(struct sample_set *set, const cJSON *o, size_t line
 	const cJSON *r = cJSON_GetObjectItemCaseSensitive(o, "reasoning_content");
 	struct sample s = {
 		.task_id = qid->valuestring,
-		.index = next_index(set, qid->valuestring),
 		.line = line_no,
 		.completion = c->valuestring,
 		.reasoning = cJSON_IsString(r) ? r->valuestring : NULL,

@@ -137,6 +137,7 @@ void score_options_default(struct score_options *o)
 	o->n_ks = 1;
 	o->exec = true;
 	o->rerun_timeouts = true;
+	o->rerun_alone = true;
 }
 
 /* ------------------------------------------------------------ batches */
@@ -237,6 +238,7 @@ static void decide(const struct runner_outcome *ro, struct sample_verdict *v)
 	case JAIL_TIMEOUT:
 	case JAIL_CPU_LIMIT:
 		v->status = ST_TIMEOUT;
+		v->timeout_wall = j->status == JAIL_TIMEOUT;
 		set_detail(v, "%s (cpu %llu ms, wall %llu ms)", j->error, (unsigned long long)j->cpu_ms,
 			   (unsigned long long)j->wall_ms);
 		return;
@@ -262,6 +264,10 @@ static void decide(const struct runner_outcome *ro, struct sample_verdict *v)
 		const char *st = json_str(ro->result, "status");
 		v->status = status_from_record(st);
 		const char *et = json_str(ro->result, "exc_type");
+		/* The address-space limit shows up as a MemoryError inside the
+		 * candidate's process. */
+		if (v->status == ST_ERROR && et && strcmp(et, "MemoryError") == 0)
+			v->status = ST_MEMORY_LIMIT;
 		const char *em = json_str(ro->result, "exc_message");
 		const cJSON *line = cJSON_GetObjectItemCaseSensitive(ro->result, "line");
 		if (et)
@@ -482,7 +488,7 @@ struct rerun_ctx {
 	size_t i;
 };
 
-static void rerun_alone(void *ctx)
+static void rerun_one(void *ctx)
 {
 	struct rerun_ctx *r = ctx;
 	struct sample_verdict *v = &r->b->rep->v[r->i];
@@ -612,7 +618,7 @@ static void summarise(struct batch_ctx *b)
 		t->n++;
 		if (!t->problem)
 			t->problem = b->probs[i];
-		if (sample_status_scored(v->status)) {
+		if (r->executed && sample_status_scored(v->status)) {
 			t->scored++;
 			t->passed += v->passed;
 		}
@@ -774,7 +780,7 @@ int score_start(struct scorer *sc, const struct score_options *o, const struct d
 	out->level = sc ? sc->jail->level : JAIL_LEVEL_NONE;
 	out->executed = o->exec;
 	out->n = set->n;
-	out->bench = ds ? ds->bench : BENCH_HUMANEVAL;
+	out->bench = ds ? ds->bench : o->bench;
 	struct batch_ctx *b = &j->b;
 	*b = (struct batch_ctx){
 		.sc = sc, .o = o, .ds = ds, .set = set, .rep = out, .probs = probs, .profiles = profiles,
@@ -795,6 +801,7 @@ int score_start(struct scorer *sc, const struct score_options *o, const struct d
 	if (o->exec) {
 		if (expected_prepare(sc, ds, set, probs, profiles, &b->expected, err, errlen) < 0) {
 			job_free(j);
+			score_report_free(out);
 			return -1;
 		}
 		j->batch = (struct batch){ .run = score_item, .cancelled = cancel_item, .ctx = b, .n = set->n };
@@ -804,6 +811,7 @@ int score_start(struct scorer *sc, const struct score_options *o, const struct d
 			snprintf(err, errlen, "queue full: %zu samples queued, %zu more would exceed the bound",
 				 scheduler_queued(sc->sched), set->n);
 			job_free(j);
+			score_report_free(out);
 			return -1;
 		}
 		j->submitted = true;
@@ -833,11 +841,17 @@ void score_finish(struct score_job **jp)
 	struct batch_ctx *b = &j->b;
 	if (j->submitted) {
 		scheduler_wait(b->sc->sched, &j->batch);
+		/* A run ended by the wall-clock cap may have been slowed by the
+		 * machine, not by itself: it is run once more, alone when asked.
+		 * A CPU limit counts the program's own work and stands. */
 		for (size_t i = 0; b->o->rerun_timeouts && !j->batch.cancel && i < b->set->n; i++) {
-			if (b->rep->v[i].status != ST_TIMEOUT)
+			if (b->rep->v[i].status != ST_TIMEOUT || !b->rep->v[i].timeout_wall)
 				continue;
 			struct rerun_ctx r = { .b = b, .i = i };
-			scheduler_run_alone(b->sc->sched, rerun_alone, &r);
+			if (b->o->rerun_alone)
+				scheduler_run_alone(b->sc->sched, rerun_one, &r);
+			else
+				rerun_one(&r);
 		}
 	}
 	summarise(b);

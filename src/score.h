@@ -51,7 +51,8 @@ struct score_options {
 	bool exec;   /* false: audits only, nothing runs */
 	bool keep_programs;
 	bool public_only; /* LCB: public tests only (reported as such) */
-	bool rerun_timeouts; /* re-run a timed-out sample alone once (default on) */
+	bool rerun_timeouts; /* re-run once a sample the wall-clock cap ended (default on) */
+	bool rerun_alone;    /* ... with nothing else running (CLI default; a server re-runs in place) */
 	bool skip_unknown;   /* samples of tasks not in the dataset are skipped (counted), not invalid */
 	const char *evalplus_version; /* "master" (default: HumanEval/32 fixed) or "0.3.1" */
 	/* LCB contamination windows on contest_date (inclusive, "YYYY-MM-DD"), or NULL. */
@@ -73,6 +74,7 @@ struct sample_verdict {
 	char path[48];	     /* extraction path */
 	uint64_t wall_ms, cpu_ms, peak_rss_kb;
 	uint32_t cpu_limit_ms, wall_limit_ms;
+	bool timeout_wall; /* the wall-clock cap, not a CPU limit, ended the run */
 	char detail[400];    /* bounded: exception type and message, line, ... */
 	char *program;	     /* extracted program when keep_programs */
 	/* evalplus: statuses of the base and plus tests */

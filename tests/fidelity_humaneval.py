@@ -25,6 +25,9 @@ import tempfile
 
 N = 0
 FAILED = 0
+# The sanitizer pass of CI checks the same code paths on a subset.
+QUICK = os.environ.get("VERDICT_FIDELITY_QUICK") == "1"
+QUICK_TASKS = 24
 
 
 def ok(cond, msg):
@@ -120,6 +123,8 @@ def part_evalplus(verdict, shared, cache, tmp):
     if not os.path.exists(ds) or not os.path.isdir(folder):
         return skip("HumanEval+ dataset or evalplus results not in %s" % shared)
     rows = read_jsonl_gz(ds)
+    if QUICK:
+        rows = rows[:QUICK_TASKS]
     canon = os.path.join(tmp, "hep_canonical.jsonl")
     with open(canon, "w") as f:
         for r in rows:
@@ -127,7 +132,7 @@ def part_evalplus(verdict, shared, cache, tmp):
     rep = audit(verdict, ["--dataset", ds, "--profile", "evalplus", canon], cache)
     if ok(rep is not None, "HumanEval+ canonical solutions scored with the evalplus profile"):
         passed = rep["summary"]["counts"]["passed"]
-        ok(passed == 164, "HumanEval+ (evalplus profile): %d/164 canonical solutions pass" % passed)
+        ok(passed == len(rows), "HumanEval+ (evalplus profile): %d/%d canonical solutions pass" % (passed, len(rows)))
         for s in rep["samples"]:
             if s["status"] != "passed":
                 diag("%s %s %s" % (s["task_id"], s["status"], s["detail"]))
@@ -140,7 +145,18 @@ def part_evalplus(verdict, shared, cache, tmp):
     for name in sorted(os.listdir(folder)):
         if not name.endswith("_eval_results.json"):
             continue
-        rep = audit(verdict, ["--dataset", ds, os.path.join(folder, name)], cache)
+        path = os.path.join(folder, name)
+        if QUICK:
+            if "Meta-Llama-3-8B-Instruct" not in name:
+                continue
+            with open(path) as f:
+                doc = json.load(f)
+            keep = {r["task_id"] for r in rows}
+            doc["eval"] = {k: v for k, v in doc["eval"].items() if k in keep}
+            path = os.path.join(tmp, "quick_" + name)
+            with open(path, "w") as f:
+                json.dump(doc, f)
+        rep = audit(verdict, ["--dataset", ds, path], cache)
         if not ok(rep is not None, "%s scored" % name):
             continue
         with open(os.path.join(folder, name)) as f:
@@ -162,9 +178,9 @@ def part_evalplus(verdict, shared, cache, tmp):
             else:
                 diag("%s %s: verdict base=%s plus=%s, evalplus base=%s plus=%s (%s)" % (
                     name[:40], s["task_id"], bs, ps, r["base_status"], r["plus_status"], s["detail"][:160]))
-        ok(total == 164 and agree >= 0.99 * total,
+        ok(total == (QUICK_TASKS if QUICK else 164) and agree >= 0.99 * total,
            "%s: agrees with base_status and plus_status on %d/%d samples" % (name, agree, total))
-        key = next((k for k in expected_counts if name.startswith(k + "_")), None)
+        key = None if QUICK else next((k for k in expected_counts if name.startswith(k + "_")), None)
         diag("%s: base %d (evalplus %d), base+plus %d (evalplus %d)" % (name, base_pass, ref_base, both_pass, ref_both))
         if key:
             eb, ebp = expected_counts[key]
@@ -174,6 +190,13 @@ def part_evalplus(verdict, shared, cache, tmp):
 
 
 def part_calibrate(verdict, shared, cache, tmp):
+    if QUICK:
+        ds = os.path.join(shared, "datasets/humaneval/HumanEval.jsonl.gz")
+        p = subprocess.run([verdict, "calibrate", "--json", "--cache-dir", cache, "--dataset", ds],
+                           capture_output=True, text=True)
+        ok(p.returncode == 0 and json.loads(p.stdout)["unpassable_tasks"] == [],
+           "quick: verdict calibrate on HumanEval finds every canonical solution passes")
+        return
     ds = os.path.join(shared, "datasets/humanevalplus/HumanEvalPlus-OriginFmt-v0.1.10.jsonl.gz")
     if not os.path.exists(ds):
         return skip("HumanEval+ (lm-eval form) not in %s" % shared)

@@ -57,16 +57,30 @@ def main():
         print("1..0 # SKIP LiveCodeBench data not in %s" % shared)
         return 0
     with gzip.open(sub, "rt") as f:
-        official = {r["question_id"]: r for r in json.load(f)}
+        rows = json.load(f)
+    official = {r["question_id"]: r for r in rows}
+    quick = os.environ.get("VERDICT_FIDELITY_QUICK") == "1"
+    expect_n, expect_agree = 184, 183
     with tempfile.TemporaryDirectory(prefix="verdict-lcb-") as tmp:
         cache = os.path.join(tmp, "cache")
+        if quick:
+            # The sanitizer pass of CI: the same paths on a subset (every
+            # platform, both test types).
+            with gzip.open(ds, "rt") as f:
+                ids = [json.loads(line)["question_id"] for line in f]
+            keep = set(ids[:12] + [i for i in ids if not i.isdigit()][:6])
+            sub = os.path.join(tmp, "quick.json")
+            with open(sub, "w") as f:
+                json.dump([r for r in rows if r["question_id"] in keep], f)
+            expect_n = len(keep)
+            expect_agree = expect_n - 1
         rep = audit(verdict, ["--dataset", ds, "--skip-unknown", sub], cache)
         if not ok(rep is not None, "o1-mini's submission re-scored on the 184 problems with tests"):
             print("1..%d" % N)
             return 1
         samples = [s for s in rep["samples"] if s["status"] != "skipped"]
-        ok(len(samples) == 184, "%d problems scored (184 expected), %d skipped as not in the dataset"
-           % (len(samples), rep["summary"]["skipped_samples"]))
+        ok(len(samples) == expect_n, "%d problems scored (%d expected), %d skipped as not in the dataset"
+           % (len(samples), expect_n, rep["summary"]["skipped_samples"]))
         agree = 0
         same_output = recorded = 0
         for s in samples:
@@ -88,8 +102,8 @@ def main():
                 else:
                     diag("%s: output differs: verdict %r, official %r" % (
                         s["task_id"], str(mine_meta.get("output"))[:120], str(meta["output"])[:120]))
-        ok(agree >= 183, "verdicts agree with the official graded_list on %d/184 problems" % agree)
-        ok(recorded > 0 and same_output == recorded,
+        ok(agree >= expect_agree, "verdicts agree with the official graded_list on %d/%d problems" % (agree, expect_n))
+        ok((quick or recorded > 0) and same_output == recorded,
            "for %d/%d official failures with a recorded output, verdict's output for that test is the recorded one"
            % (same_output, recorded))
         passed = rep["summary"]["counts"]["passed"]
@@ -97,8 +111,8 @@ def main():
             rep["summary"]["pass_at_k"]["1"]["value"], passed,
             json.dumps(rep.get("groups", {}).get("difficulty")), json.dumps(rep.get("groups", {}).get("platform"))))
         groups = rep.get("groups", {})
-        ok(set(groups.get("difficulty", {})) == {"easy", "medium", "hard"} and
-           set(groups.get("platform", {})) == {"leetcode", "atcoder", "codeforces"},
+        ok(quick or (set(groups.get("difficulty", {})) == {"easy", "medium", "hard"} and
+                     set(groups.get("platform", {})) == {"leetcode", "atcoder", "codeforces"}),
            "the summary is broken down by difficulty and by platform")
         ok(rep["audit"]["verbatim_canonical"]["available"] is False,
            "no canonical solutions in LiveCodeBench: the contamination audit says so")
@@ -107,7 +121,7 @@ def main():
             ppass = {s["task_id"] for s in pub["samples"] if s["passed"]}
             full = {s["task_id"] for s in samples if s["passed"]}
             only_private = sorted(ppass - full)
-            ok(full <= ppass and len(ppass) > len(full),
+            ok(full <= ppass and (quick or len(ppass) > len(full)),
                "public-only is optimistic: %d pass on public tests, %d on all tests; %d fail only on private tests"
                % (len(ppass), len(full), len(only_private)))
             diag("fail only on private tests: " + ", ".join(only_private))

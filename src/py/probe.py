@@ -10,10 +10,14 @@ import socket
 
 def status_fields():
     fields = {}
-    with open("/proc/self/status") as f:
-        for line in f:
-            key, _, value = line.partition(":")
-            fields[key] = value.strip()
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                key, _, value = line.partition(":")
+                fields[key] = value.strip()
+    except OSError:
+        # A runtime that masks its /proc leaves the jail without one.
+        fields["_no_proc"] = "1"
     return fields
 
 
@@ -63,7 +67,8 @@ def main():
         "no_new_privs": st.get("NoNewPrivs"),
         "seccomp": st.get("Seccomp"),
         "pid": os.getpid(),
-        "processes": sorted(int(p) for p in os.listdir("/proc") if p.isdigit()),
+        "processes": sorted(int(p) for p in os.listdir("/proc") if p.isdigit()) if os.path.isdir("/proc/self") else [],
+        "proc": os.path.isdir("/proc/self"),
         "hostname": socket.gethostname(),
         "root": sorted(os.listdir("/")),
         "inet": try_inet(),

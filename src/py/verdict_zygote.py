@@ -216,8 +216,11 @@ def g_enter(job, bpf):
             raise SetupError(STAGE_PRIVS, ctypes.get_errno(), 1)
     check(LIBC.prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0), STAGE_PRIVS, 2)
     uid = job.header["uid"]
-    check(LIBC.syscall(SYS_setresgid, uid, uid, uid), STAGE_PRIVS, 3)
-    check(LIBC.syscall(SYS_setresuid, uid, uid, uid), STAGE_PRIVS, 4)
+    if uid != 0:
+        check(LIBC.syscall(SYS_setresgid, uid, uid, uid), STAGE_PRIVS, 3)
+        check(LIBC.syscall(SYS_setresuid, uid, uid, uid), STAGE_PRIVS, 4)
+    # (uid 0: verdict is not root and only its own id is mapped; the run stays
+    # uid 0 of the namespace with every capability dropped below.)
     # Leaving uid 0 cleared the permitted and effective sets; clear the
     # inheritable one too (capset v3 with all sets empty).
     header = (ctypes.c_uint32 * 2)(0x20080522, 0)
@@ -263,6 +266,9 @@ def c1_main(job, bpf):
         report(job.status, REPORT_SETUP_ERROR, STAGE_ROOT, 101, e.errno or errno.EIO)
         os._exit(121)
     job.close_memfd()
+    if job.header["uid"] == 0:
+        # The run shares our uid: keep it from our memory through /proc.
+        LIBC.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
     pid = os.fork()
     if pid == 0:
         try:
