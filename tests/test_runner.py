@@ -987,7 +987,7 @@ def main():
                 print("not ok %d - %s" % (i, name), flush=True)
                 for line in detail.rstrip().splitlines():
                     print("# " + line, flush=True)
-    print("runner: %d passed, %d failed, %d skipped" % (passed, failed, skipped))
+    print("# runner: %d passed, %d failed, %d skipped" % (passed, failed, skipped))
     return 1 if failed else 0
 
 
