@@ -87,6 +87,10 @@ struct jail_spec {
 	/* Modules the warm pool's parent should have imported before forking
 	 * this run (e.g. "numpy"); NULL-terminated, ignored by jail_run(). */
 	const char *const *warm_modules;
+	/* A JSON object the warm pool passes to its parent verbatim (how the
+	 * job may be run faster there, see src/py/verdict_zygote.py); NULL or
+	 * ignored elsewhere. */
+	const char *warm_hint;
 };
 
 struct jail_capture {

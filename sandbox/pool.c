@@ -155,7 +155,7 @@ static pid_t first_child(pid_t pid)
 	return child;
 }
 
-static int worker_start(struct jail_pool *p, struct worker *w, char *err, size_t errlen)
+static int worker_spawn(struct jail_pool *p, struct worker *w, char *err, size_t errlen)
 {
 	int sv[2] = { -1, -1 }, status[2] = { -1, -1 }, sync[2] = { -1, -1 };
 	int devnull = -1, logfd = -1;
@@ -202,6 +202,27 @@ static int worker_start(struct jail_pool *p, struct worker *w, char *err, size_t
 	sv[0] = -1;
 	w->status_fd = status[0];
 	status[0] = -1;
+	rc = 0;
+out:
+	for (int i = 0; i < 2; i++) {
+		if (sv[i] >= 0)
+			close(sv[i]);
+		if (status[i] >= 0)
+			close(status[i]);
+		if (sync[i] >= 0)
+			close(sync[i]);
+	}
+	if (devnull >= 0)
+		close(devnull);
+	if (logfd >= 0)
+		close(logfd);
+	return rc;
+}
+
+/* Wait for a spawned worker's warm parent to have imported everything. */
+static int worker_ready(struct jail_pool *p, struct worker *w, char *err, size_t errlen)
+{
+	int rc = -1;
 	char ready[8];
 	ssize_t n = recv_msg(w->ctl, ready, sizeof(ready), NULL, READY_TIMEOUT_MS);
 	if (n != 4 || memcmp(ready, "RDY1", 4) != 0) {
@@ -222,19 +243,14 @@ static int worker_start(struct jail_pool *p, struct worker *w, char *err, size_t
 	__atomic_add_fetch(&p->stats.worker_starts, 1, __ATOMIC_RELAXED);
 	rc = 0;
 out:
-	for (int i = 0; i < 2; i++) {
-		if (sv[i] >= 0)
-			close(sv[i]);
-		if (status[i] >= 0)
-			close(status[i]);
-		if (sync[i] >= 0)
-			close(sync[i]);
-	}
-	if (devnull >= 0)
-		close(devnull);
-	if (logfd >= 0)
-		close(logfd);
 	return rc;
+}
+
+static int worker_start(struct jail_pool *p, struct worker *w, char *err, size_t errlen)
+{
+	if (worker_spawn(p, w, err, errlen) < 0)
+		return -1;
+	return worker_ready(p, w, err, errlen);
 }
 
 static uint64_t rss_kb(pid_t pid)
@@ -320,7 +336,7 @@ static int job_memfd(const struct jail_pool *p, const struct worker *w, const st
 			fputc(',', f);
 		json_str(f, s->warm_modules[i]);
 	}
-	fprintf(f, "], \"files\": [");
+	fprintf(f, "], \"hint\": %s, \"files\": [", s->warm_hint ? s->warm_hint : "null");
 	bool first = true;
 	for (size_t i = 0; i < s->n_files; i++) {
 		if (is_preloaded(p, &s->files[i]))
@@ -618,12 +634,18 @@ int jail_pool_create(const struct jail_config *c, const struct jail_pool_options
 		jail_pool_destroy(&p);
 		return -1;
 	}
-	for (int i = 0; i < p->n; i++) {
-		if (worker_start(p, &p->w[i], err, errlen) < 0) {
+	/* Spawn every worker first, then wait: the warm parents import in
+	 * parallel. */
+	for (int i = 0; i < p->n; i++)
+		if (worker_spawn(p, &p->w[i], err, errlen) < 0) {
 			jail_pool_destroy(&p);
 			return -1;
 		}
-	}
+	for (int i = 0; i < p->n; i++)
+		if (worker_ready(p, &p->w[i], err, errlen) < 0) {
+			jail_pool_destroy(&p);
+			return -1;
+		}
 	*out = p;
 	return 0;
 }

@@ -9,7 +9,8 @@ facts = {
     "tmp": sorted(os.listdir("/tmp")),
     "env": sorted(os.environ.items()),
     "threads": threading.active_count(),
-    "pids": sorted(p for p in os.listdir("/proc") if p.isdigit()) if os.path.isdir("/proc") else None,
+    # How many processes it can see (its pid differs from run to run).
+    "visible_processes": len([p for p in os.listdir("/proc") if p.isdigit()]) if os.path.isdir("/proc") else None,
     "json_dumps": json.dumps.__module__ + "." + json.dumps.__qualname__,
     "json_patched": getattr(json, "_verdict_patched", False),
     "builtins_len": len(__builtins__.__dict__) if hasattr(__builtins__, "__dict__") else len(__builtins__),
