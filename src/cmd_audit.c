@@ -43,7 +43,10 @@ static void usage(FILE *f)
 		"                       polynomial), or 0.3.1 (the release that wrote mid-2024 result files,\n"
 		"                       where HumanEval/32 can never pass)\n"
 		"  --public-only        LiveCodeBench: run only the public tests (reported as such)\n"
-		"  --since DATE, --until DATE   LiveCodeBench: contest_date window (YYYY-MM-DD)\n" COMMON_OPTIONS_HELP
+		"  --since DATE, --until DATE   LiveCodeBench: contest_date window (YYYY-MM-DD)\n"
+		"  --release vN         LiveCodeBench: the window of release v1..v6 (contest dates up to\n"
+		"                       2024-02, 2024-05, 2024-07, 2024-09, 2025-01, 2025-04); the rows carry\n"
+		"                       no release field, so a release's own list may differ by a few problems\n" COMMON_OPTIONS_HELP
 		"\nExit status: 0 scored, 1 scored but incomplete (sandbox errors, invalid samples or skipped\n"
 		"lines), 2 usage or input error.\n");
 }
@@ -127,6 +130,7 @@ int cmd_audit(int argc, char **argv)
 		{ "evalplus-version", required_argument, NULL, 'V' },
 		{ "since", required_argument, NULL, 's' },
 		{ "until", required_argument, NULL, 'u' },
+		{ "release", required_argument, NULL, 'L' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0, 0, 0, 0 },
 	};
@@ -221,6 +225,19 @@ int cmd_audit(int argc, char **argv)
 		case 'u':
 			so.until = optarg;
 			break;
+		case 'L': {
+			/* The windows of the official releases (all start in May 2023). */
+			static const char *const ends[] = { "2024-02-29", "2024-05-31", "2024-07-31",
+							    "2024-09-30", "2025-01-31", "2025-04-30" };
+			int v = (optarg[0] == 'v' && optarg[1] >= '1' && optarg[1] <= '6' && !optarg[2]) ? optarg[1] - '1' : -1;
+			if (v < 0) {
+				fprintf(stderr, "verdict audit: --release expects v1..v6, got '%s'\n", optarg);
+				return 2;
+			}
+			so.since = "2023-05-01";
+			so.until = ends[v];
+			break;
+		}
 		case 'h':
 			usage(stdout);
 			return 0;
