@@ -13,6 +13,8 @@
 #include <cjson/cJSON.h>
 
 #include "cleanup.h"
+#include "dataset_lcb.h"
+#include "lcb_problem.h"
 #include "http_request.h"
 #include "json_span.h"
 #include "text.h"
@@ -382,6 +384,39 @@ static int problem_raw_span(struct parse *ps, size_t idx, struct span *out)
 	return json_span_member(ps->elems[idx].p, ps->elems[idx].n, "problem", out) == 0 ? 0 : -1;
 }
 
+/* An inline LiveCodeBench problem: one row of code_generation_lite, as in
+ * the dataset files. Unlike a dataset row, whose samples get an error status
+ * when its private tests cannot be decoded, an inline one is refused: the
+ * caller sent it and can fix it. Takes `p` (zeroed). */
+static struct problem *inline_lcb_problem(struct parse *ps, size_t idx, const cJSON *pobj, const char *task_id,
+					  struct problem *p)
+{
+	char field[128], why[400];
+	if (lcb_problem_from_row(p, pobj, why, sizeof(why)) < 0) {
+		const char *at = strstr(why, "question_id") ? "question_id" : "public_test_cases";
+		snprintf(field, sizeof(field), "samples[%zu].problem.%s", idx, at);
+		fail(ps->err, 400, field, "%s", why);
+		free(p);
+		return NULL;
+	}
+	if (p->lcb->decode_error) {
+		snprintf(field, sizeof(field), "samples[%zu].problem.private_test_cases", idx);
+		fail(ps->err, 400, field, "%s", p->lcb->decode_error);
+	} else if (strcmp(p->lcb->question_id, task_id) != 0) {
+		snprintf(field, sizeof(field), "samples[%zu].problem.question_id", idx);
+		fail(ps->err, 400, field, "the problem's question_id '%.100s' differs from the sample's task_id '%.100s'",
+		     p->lcb->question_id, task_id);
+	} else if (p->lcb->n_tests == 0) {
+		snprintf(field, sizeof(field), "samples[%zu].problem.public_test_cases", idx);
+		fail(ps->err, 400, field, "the problem has no tests");
+	} else {
+		return p;
+	}
+	problem_clear(p);
+	free(p);
+	return NULL;
+}
+
 /* Build the inline problem of samples[idx]; NULL with err set on failure. */
 static struct problem *inline_problem(struct parse *ps, size_t idx, const cJSON *pobj, const char *task_id)
 {
@@ -401,6 +436,8 @@ static struct problem *inline_problem(struct parse *ps, size_t idx, const cJSON 
 		fail_nomem(ps->err);
 		return NULL;
 	}
+	if (ps->out->bench == BENCH_LIVECODEBENCH)
+		return inline_lcb_problem(ps, idx, pobj, task_id, p);
 	if (problem_from_json(p, pobj, raw.p, raw.n, why, sizeof(why)) < 0) {
 		free(p);
 		fail(ps->err, 400, field, "%s", why);
@@ -411,7 +448,7 @@ static struct problem *inline_problem(struct parse *ps, size_t idx, const cJSON 
 		snprintf(field, sizeof(field), "samples[%zu].problem.%s", idx, missing);
 		fail(ps->err, 400, field,
 		     "an inline problem needs 'entry_point' and 'test' (HumanEval form) or 'base_input' (HumanEval+ "
-		     "native form); inline LiveCodeBench problems are not supported: load the dataset with --dataset");
+		     "native form)");
 		goto bad;
 	}
 	if (p->task_id && strcmp(p->task_id, task_id) != 0) {
