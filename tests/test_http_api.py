@@ -137,7 +137,14 @@ def good_paths(srv, problems):
          and rep4["limits"]["memory_mb"] == 256, "limits lower the server's limits", rep4 if st != 200 else
          (rep4["limits"], rep4["samples"][0]))
 
-    m = srv.metrics()
+    # A request is counted when its connection completes, just after the
+    # client has its answer: give the last one a moment.
+    deadline = time.time() + 10
+    while True:
+        m = srv.metrics()
+        if m.get('verdict_http_requests_total{endpoint="score",code="200"}', 0) >= 4 or time.time() > deadline:
+            break
+        time.sleep(0.05)
     names = {k.split("{")[0] for k in m}
     need = {"verdict_http_requests_total", "verdict_samples_total", "verdict_scoring_duration_seconds_bucket",
             "verdict_scoring_duration_seconds_count", "verdict_queue_depth", "verdict_jail_failures_total",
