@@ -2,8 +2,12 @@
 
 Re-scores o1-mini's official submission on the 184 problems whose tests are in
 ../shared and compares with the official graded_list and metadata:
-  - per-problem verdicts agree on at least 183 of 184 (the official runner itself,
-    re-run on this machine, agrees on 183: abc301_e failed officially on time);
+  - per-problem verdicts agree on at least 183 of 184. The official runner itself,
+    re-run elsewhere, agreed on 183: abc301_e failed officially on time (-3) and
+    passed there. Its third test is at the edge of the 6 s limit: the program
+    alone, without any jail, takes 6.8 to 7.5 s of CPU on our 2-core Debian
+    machine (an emulation of lcb_runner's in-process call, 6.8 s), so verdict
+    reproduces the -3 here and may pass it on a faster CPU; either is accepted;
   - for every official failure whose metadata records the failing test's output,
     verdict's output for that test is the recorded one;
   - public-only scoring is optimistic: it passes every problem the full run passes,
@@ -102,6 +106,10 @@ def main():
                 else:
                     diag("%s: output differs: verdict %r, official %r" % (
                         s["task_id"], str(mine_meta.get("output"))[:120], str(meta["output"])[:120]))
+        edge = [s for s in samples if s["task_id"] == "abc301_e"]
+        if edge:
+            diag("abc301_e (at the edge of the time limit): %s, %d ms CPU when stopped or done" % (
+                edge[0]["status"], edge[0].get("cpu_ms", -1)))
         ok(agree >= expect_agree, "verdicts agree with the official graded_list on %d/%d problems" % (agree, expect_n))
         ok((quick or recorded > 0) and same_output == recorded,
            "for %d/%d official failures with a recorded output, verdict's output for that test is the recorded one"
