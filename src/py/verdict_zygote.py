@@ -55,6 +55,7 @@ import fnmatch  # noqa: F401
 import io  # noqa: F401
 import select  # noqa: F401
 import shutil  # noqa: F401
+import subprocess  # noqa: F401  (the guard sets subprocess.Popen = None; it imports locale and threading)
 import tempfile  # noqa: F401
 import textwrap  # noqa: F401
 import traceback
