@@ -212,6 +212,9 @@ ROUND_TRIP = [
     {1, 2, 3}, {(1, 2), "a"}, frozenset({1}), set(), {"a": 1, "b": [1.0]}, {1: "a", 2: "b"},
     {"__t": "tuple", "v": []}, {(1, 2): [3], None: 0}, {}, b"\x00\xff bytes", b"",
     complex(1, -2), complex(float("inf"), 0.5), [[], {}, (), ""],
+    # Long float lists travel packed (f64list), ints among them kept exact.
+    [1, 3] + [i / 7 for i in range(3000)], [0.5] * 1024 + [2 ** 80, -0.0, float("inf"), float("nan"), -7],
+    [float(i) for i in range(1024)], [1.5] * 1023, [True] + [1.0] * 2000, list(range(2048)),
 ]
 
 
@@ -235,6 +238,10 @@ def _():
     check_eq(enc(float("nan")), {"__t": "float", "v": "nan"})
     check_eq(enc({1: 2}), {"__t": "dict", "v": [[1, 2]]})
     check_eq(enc({"__t": 1}), {"__t": "dict", "v": [["__t", 1]]})
+    packed = enc([2, 3] + [0.25] * 2000)
+    check_eq((packed["__t"], packed["v"]["ints"]), ("f64list", [[0, 2], [1, 3]]))
+    check_eq(type(enc([1.0] * 1023)), list)      # short: plain JSON
+    check_eq(type(enc([1] * 600 + [1.0] * 500)), list)  # mostly ints: plain JSON
     big = enc(10 ** 5000)
     check_eq(big["v"], hex(10 ** 5000))  # past the 4300-digit limit, no error
     check_eq(verdict_values.decode(big), 10 ** 5000)
@@ -256,7 +263,12 @@ def _():
 def _():
     for bad in ('{"__t":"nope","v":1}', '{"__t":"int","v":"12a"}', '{"__t":"int","v":" 1"}',
                 '{"__t":"tuple","v":[],"x":1}', '{"__t":"float","v":"1.5"}',
-                '{"__t":"bytes","v":"!!"}', '{"__t":"dict","v":[[1]]}'):
+                '{"__t":"bytes","v":"!!"}', '{"__t":"dict","v":[[1]]}',
+                '{"__t":"f64list","v":{"d":"AAAA","ints":[]}}',
+                '{"__t":"f64list","v":{"d":"AAAAAAAAAAA=","ints":[[1,2]]}}',
+                '{"__t":"f64list","v":{"d":"AAAAAAAAAAA=","ints":[[0,1.5]]}}',
+                '{"__t":"f64list","v":{"d":"AAAAAAAAAAA=","ints":[],"x":1}}',
+                '{"__t":"f64list","v":[1.0]}'):
         try:
             verdict_values.parse(bad)
         except verdict_values.BadTaggedValue:

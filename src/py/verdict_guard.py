@@ -121,6 +121,20 @@ class SwallowIO:
         return False
 
 
+_HANDLERS = {}
+
+
+def _handler_for(exc_class):
+    """One signal handler per exception class, created once: entering a
+    Timer then costs no signal(2) call unless something replaced it."""
+    h = _HANDLERS.get(exc_class)
+    if h is None:
+        def h(signum, frame):
+            raise exc_class()
+        _HANDLERS[exc_class] = h
+    return h
+
+
 class Timer:
     """Per-test time limit: CPU time of this process (ITIMER_PROF) with a
     wall-clock cap of `wall_factor` times the limit (ITIMER_REAL). Either
@@ -129,31 +143,32 @@ class Timer:
     counting CPU time keeps machine load from turning into time-outs, and
     the wall cap still ends a solution that sleeps or blocks.
 
+    Like the harnesses' time_limit(), entering installs the handler (again,
+    if a candidate replaced it: checked with getsignal, which makes no
+    system call) and leaves it installed; the timers are disarmed on exit.
+
     A zero or negative limit disables the timer."""
 
     def __init__(self, seconds, exc_class, wall_factor=3.0):
         self.seconds = seconds
-        self.exc_class = exc_class
+        self.handler = _handler_for(exc_class)
         self.wall_factor = wall_factor
-
-    def _fire(self, signum, frame):
-        raise self.exc_class()
+        self.armed = False
 
     def __enter__(self):
         if self.seconds and self.seconds > 0:
-            self._old_prof = signal.signal(signal.SIGPROF, self._fire)
-            self._old_alrm = signal.signal(signal.SIGALRM, self._fire)
+            h = self.handler
+            if signal.getsignal(signal.SIGPROF) is not h:
+                signal.signal(signal.SIGPROF, h)
+            if signal.getsignal(signal.SIGALRM) is not h:
+                signal.signal(signal.SIGALRM, h)
             signal.setitimer(signal.ITIMER_PROF, self.seconds)
             signal.setitimer(signal.ITIMER_REAL, self.seconds * self.wall_factor)
             self.armed = True
-        else:
-            self.armed = False
         return self
 
     def __exit__(self, *exc):
         if self.armed:
             signal.setitimer(signal.ITIMER_PROF, 0)
             signal.setitimer(signal.ITIMER_REAL, 0)
-            signal.signal(signal.SIGPROF, self._old_prof)
-            signal.signal(signal.SIGALRM, self._old_alrm)
         return False

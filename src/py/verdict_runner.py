@@ -21,6 +21,8 @@ inherits them, and candidates must compile as in the original harnesses
 (compile() here also passes dont_inherit=True).
 """
 import json
+import mmap
+import struct
 import os
 import sys
 
@@ -174,6 +176,7 @@ class ChildOutcome:
         self.wall_ms = None
         self.killed = False      # by the wall cap
         self.overflow = False    # more than MAX_CHILD_BYTES on the pipe
+        self.shared_progress = 0  # 1 + the test running last, 0: none
 
     def report(self):
         for m in reversed(self.messages):
@@ -188,6 +191,8 @@ class ChildOutcome:
         return None
 
     def progress(self):
+        if self.shared_progress > 0:
+            return self.shared_progress - 1
         n = None
         for m in self.messages:
             if "p" in m and isinstance(m["p"], int):
@@ -262,10 +267,21 @@ class Sender:
     """Child side of the report pipe: one JSON object per line. Bound to
     os.write and json.dumps before candidate code can replace them."""
 
-    def __init__(self, fd):
+    def __init__(self, fd, progress=None):
         self.fd = fd
         self._write = os.write
         self._dumps = json.dumps
+        self._progress = progress
+        self._pack_into = struct.pack_into
+
+    def progress(self, i):
+        """The test about to run, for the parent to name if this process
+        dies in it: a store to a shared page, not a message (a pipe write
+        per test costs two context switches, more than most tests)."""
+        if self._progress is not None:
+            self._pack_into("=q", self._progress, 0, i + 1)
+        else:
+            self({"p": i})
 
     def __call__(self, obj):
         data = (self._dumps(obj, allow_nan=False, separators=(",", ":")) + "\n").encode()
@@ -279,6 +295,7 @@ def run_in_child(ctx, body, cpu_cap_s=None, wall_cap_s=None):
     """Fork; run body(send) in the child; collect its messages. The child
     always ends with os._exit (no atexit handlers, no inherited buffers)."""
     r, w = os.pipe()
+    shared = mmap.mmap(-1, 8)  # MAP_SHARED|MAP_ANONYMOUS: the child's progress
     pid = os.fork()
     if pid == 0:
         code = EXIT_RUNNER_ERROR
@@ -286,7 +303,7 @@ def run_in_child(ctx, body, cpu_cap_s=None, wall_cap_s=None):
         try:
             os.close(r)
             _child_setup(ctx, w, cpu_cap_s)
-            send = Sender(w)
+            send = Sender(w, shared)
             body(send)
             code = EXIT_OK
         except BaseException as e:  # a runner bug in the child
@@ -299,9 +316,12 @@ def run_in_child(ctx, body, cpu_cap_s=None, wall_cap_s=None):
             os._exit(code)
     os.close(w)
     try:
-        return _collect(pid, r, wall_cap_s)
+        out = _collect(pid, r, wall_cap_s)
+        (out.shared_progress,) = struct.unpack_from("=q", shared, 0)
+        return out
     finally:
         os.close(r)
+        shared.close()
 
 
 def _collect(pid, r, wall_cap_s):
@@ -756,7 +776,7 @@ def _evalplus_split(program, entry_point, atol, dataset, version, inputs, expect
             send({"report": f})
             return
         for i, inp in enumerate(inputs):
-            send({"p": i})
+            send.progress(i)
             phase = "call"
             try:
                 with verdict_guard.Timer(limits[i], verdict_evalplus.TimeoutException):
@@ -925,7 +945,7 @@ def _lcb_functional_child(send, program, func_name, tests, limit, guard, ctx):
         results = []
         total = 0.0
         for idx, (gt_inp, gt_out) in enumerate(zip(all_inputs, all_outputs)):
-            send({"p": idx})
+            send.progress(idx)
             try:
                 faulthandler.enable()
             except Exception as e:
