@@ -35,6 +35,7 @@ struct expected_task {
 	char name[512];	  /* cache file name, relative to the cache directory */
 	char *raw;	  /* the record, when there is no cache */
 	char error[300];  /* computing it failed */
+	double cost_ms;	  /* estimated cost of one job of this task (0: unknown) */
 };
 
 struct expected_set {
@@ -124,6 +125,77 @@ static cJSON *expected_job(const struct problem *p, const char *nonce)
 	return job;
 }
 
+/* What one job of a task costs, roughly: the canonical solution's time on
+ * every input (a passing candidate takes about as long) plus the time to
+ * carry and parse the record (about 25 ms a megabyte). Used to start the
+ * longest jobs first. */
+static double record_cost_ms(const char *raw, size_t len)
+{
+	struct span splits, sp, times;
+	double sum = 0;
+	if (json_span_member(raw, len, "splits", &splits) != 0)
+		return 0;
+	const char *names[2] = { "base", "plus" };
+	for (int i = 0; i < 2; i++) {
+		if (json_span_member(splits.p, splits.n, names[i], &sp) != 0 ||
+		    json_span_member(sp.p, sp.n, "times_ms", &times) != 0)
+			continue;
+		cJSON *arr = cJSON_ParseWithLength(times.p, times.n);
+		const cJSON *t;
+		cJSON_ArrayForEach(t, arr)
+		{
+			if (cJSON_IsNumber(t))
+				sum += t->valuedouble;
+		}
+		cJSON_Delete(arr);
+	}
+	return sum + (double)len / 40000.0;
+}
+
+/* The cost sits beside the cached record, so ordering jobs never reads the
+ * records themselves (hundreds of megabytes). */
+static void cost_name(const struct expected_task *t, char *out, size_t n)
+{
+	snprintf(out, n, "%s.cost", t->name);
+}
+
+static void save_cost(struct expected_set *e, struct expected_task *t)
+{
+	char name[600], text[64];
+	cost_name(t, name, sizeof(name));
+	int n = snprintf(text, sizeof(text), "%.0f\n", t->cost_ms);
+	pthread_mutex_lock(&e->sc->cache_mu);
+	(void)cache_write(e->cache_dir, name, text, (size_t)n); /* only an ordering hint */
+	pthread_mutex_unlock(&e->sc->cache_mu);
+}
+
+static void load_cost(struct expected_set *e, struct expected_task *t)
+{
+	char name[600];
+	char *data = NULL;
+	size_t len = 0;
+	cost_name(t, name, sizeof(name));
+	if (cache_read(e->cache_dir, name, &data, &len) == 0) {
+		t->cost_ms = strtod(data, NULL);
+		free(data);
+		return;
+	}
+	/* A cache written before costs were kept: read the record once. */
+	if (cache_read(e->cache_dir, t->name, &data, &len) == 0) {
+		t->cost_ms = record_cost_ms(data, len);
+		free(data);
+		save_cost(e, t);
+	}
+}
+
+double expected_cost_ms(const struct expected_set *e, const struct problem *p)
+{
+	for (size_t i = 0; e && i < e->n; i++)
+		if (e->v[i].p == p)
+			return e->v[i].cost_ms;
+	return 0;
+}
+
 struct compute_ctx {
 	struct expected_set *e;
 	size_t *todo; /* indexes into e->v */
@@ -168,12 +240,15 @@ static void compute_one(void *arg, size_t k)
 		return;
 	}
 	const char *dir = cx->e->cache_dir;
+	t->cost_ms = record_cost_ms(ro.result_line, strlen(ro.result_line));
 	if (dir) {
 		pthread_mutex_lock(&cx->e->sc->cache_mu);
 		int rc = cache_write(dir, t->name, ro.result_line, strlen(ro.result_line));
 		pthread_mutex_unlock(&cx->e->sc->cache_mu);
 		if (rc < 0)
 			snprintf(t->error, sizeof(t->error), "writing %s/%s: %s", dir, t->name, strerror(errno));
+		else
+			save_cost(cx->e, t);
 	} else {
 		t->raw = ro.result_line;
 		ro.result_line = NULL;
@@ -220,6 +295,8 @@ int expected_prepare(struct scorer *sc, const struct dataset *ds, const struct s
 		snprintf(path, sizeof(path), "%s/%s", e->cache_dir ? e->cache_dir : "", e->v[i].name);
 		if (!e->cache_dir || access(path, R_OK) != 0)
 			todo[n_todo++] = i;
+		else
+			load_cost(e, &e->v[i]);
 	}
 	if (n_todo) {
 		struct compute_ctx cx = { .e = e, .todo = todo };

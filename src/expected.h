@@ -28,6 +28,10 @@ int expected_prepare(struct scorer *sc, const struct dataset *ds, const struct s
 int expected_attach(const struct expected_set *e, const struct problem *p, const char *evalplus_version, cJSON *job,
 		    double *budget_s, size_t *job_bytes, char *err, size_t errlen);
 
+/* The estimated cost of one job of `p` in milliseconds (0 when unknown):
+ * the scorer starts the longest jobs first. */
+double expected_cost_ms(const struct expected_set *e, const struct problem *p);
+
 /* Read the per-split statuses of an evalplus result record into v. */
 void expected_read_splits(const cJSON *result, struct sample_verdict *v);
 

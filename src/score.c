@@ -151,6 +151,7 @@ struct batch_ctx {
 	const struct problem **probs; /* per sample, NULL when invalid */
 	enum profile *profiles;
 	struct expected_set *expected; /* evalplus canonical outputs */
+	size_t *order;		       /* batch item -> sample index, longest first; NULL: input order */
 	struct jail_limits limits;
 	pthread_mutex_t progress_mu;
 	size_t done;
@@ -435,9 +436,10 @@ static bool jt_changed(const struct batch_ctx *b, const struct sample *s)
 		(VF_REASONING_STRIPPED | VF_TRUNCATED_REASONING | VF_FROM_REASONING);
 }
 
-static void score_item(void *ctx, size_t i)
+static void score_item(void *ctx, size_t k)
 {
 	struct batch_ctx *b = ctx;
+	size_t i = b->order ? b->order[k] : k;
 	struct sample_verdict *v = &b->rep->v[i];
 	const struct sample *s = &b->set->v[i];
 	if (v->status == ST_INVALID || v->skipped)
@@ -473,9 +475,10 @@ static void score_item(void *ctx, size_t i)
 	}
 }
 
-static void cancel_item(void *ctx, size_t i)
+static void cancel_item(void *ctx, size_t k)
 {
 	struct batch_ctx *b = ctx;
+	size_t i = b->order ? b->order[k] : k;
 	struct sample_verdict *v = &b->rep->v[i];
 	if (v->status != ST_INVALID) {
 		v->status = ST_SANDBOX_ERROR;
@@ -683,9 +686,47 @@ static void job_free(struct score_job *j)
 {
 	pthread_mutex_destroy(&j->b.progress_mu);
 	expected_free(&j->b.expected);
+	free(j->b.order);
 	free(j->b.probs);
 	free(j->b.profiles);
 	free(j);
+}
+
+struct cost_index {
+	double cost;
+	size_t i;
+};
+
+static int by_cost_desc(const void *a, const void *b)
+{
+	const struct cost_index *x = a, *y = b;
+	if (x->cost != y->cost)
+		return x->cost < y->cost ? 1 : -1;
+	return x->i < y->i ? -1 : x->i > y->i;
+}
+
+/* Longest jobs first, where their cost is known (the evalplus profile's
+ * canonical times): with a few multi-second tasks among hundreds of short
+ * ones, starting them last leaves workers idle at the end. Samples of
+ * unknown cost keep their input order. Records stay in input order. */
+static void order_by_cost(struct batch_ctx *b)
+{
+	size_t n = b->set->n;
+	bool any = false;
+	struct cost_index *c = calloc(n ? n : 1, sizeof(*c));
+	if (!c)
+		return; /* input order then */
+	for (size_t i = 0; i < n; i++) {
+		c[i].i = i;
+		c[i].cost = b->probs[i] && b->profiles[i] == PROFILE_EVALPLUS ? expected_cost_ms(b->expected, b->probs[i]) : 0;
+		any = any || c[i].cost > 0;
+	}
+	if (any && (b->order = malloc(n * sizeof(*b->order)))) {
+		qsort(c, n, sizeof(*c), by_cost_desc);
+		for (size_t k = 0; k < n; k++)
+			b->order[k] = c[k].i;
+	}
+	free(c);
 }
 
 /* LCB contamination windows: contest_date within [since, until], comparing
@@ -804,6 +845,7 @@ int score_start(struct scorer *sc, const struct score_options *o, const struct d
 			score_report_free(out);
 			return -1;
 		}
+		order_by_cost(b);
 		j->batch = (struct batch){ .run = score_item, .cancelled = cancel_item, .ctx = b, .n = set->n };
 		if (scheduler_submit(sc->sched, &j->batch) == -EBUSY) {
 			if (busy)
