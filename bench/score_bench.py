@@ -1,12 +1,14 @@
 """Scoring throughput, measured in one run on this machine (not a test).
 
-Prints, for the same programs: verdict with the warm pool, verdict with one fresh jailed
-interpreter per program (--no-pool), one fresh unjailed python3 per program, and all
-programs in one unjailed process (the floor); per-sample milliseconds, samples per second
-and the ratios. Then HumanEval+ (lm-eval form, and the evalplus profile) and LiveCodeBench
-with the pool, and the service's RSS when --serve is given.
+Prints, for the same programs: verdict audit with the warm pool, POST /score to a running
+`verdict serve`, verdict with one fresh jailed interpreter per program (--no-pool), one
+fresh unjailed python3 per program, a warm unjailed Python forking one child per program,
+and all programs in one unjailed process (the floor); per-sample milliseconds, samples per
+second and the ratios. Then HumanEval+ (lm-eval form, and the evalplus profile) and
+LiveCodeBench with the pool, and the service's memory: RSS idle and under load (the server
+and its jailed workers), and whether it grows over two runs of 10,000 samples.
 
-usage: score_bench.py VERDICT SHARED_DIR [--quick] [--serve]
+usage: score_bench.py VERDICT SHARED_DIR [--quick] [--no-serve]
 """
 import concurrent.futures
 import gzip
@@ -16,7 +18,9 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+import urllib.request
 
 PY = "/usr/bin/python3"
 CORES = os.cpu_count() or 2
@@ -64,6 +68,160 @@ def line(name, n, seconds, base=None):
     print("%-52s %8.1f ms/sample %8.1f samples/s  %6.2f s total%s" % (name, ms, n / seconds, seconds, ratio))
 
 
+WARM_FORK = """
+import json, os, sys, gc
+import bisect, collections, copy, datetime, decimal, fractions, functools, hashlib, heapq, itertools
+import math, operator, re, statistics, string, typing, shutil, subprocess, tempfile
+progs = json.load(sys.stdin)
+gc.collect()
+gc.freeze()
+for p in progs:
+    pid = os.fork()
+    if pid == 0:
+        try:
+            exec(compile(p, "<p>", "exec"), {"__name__": "__main__"})
+            os._exit(0)
+        except BaseException:
+            os._exit(1)
+    os.waitpid(pid, 0)
+"""
+
+
+def warm_fork(programs):
+    """A warm Python per core forking one child per program: isolation none,
+    start-up paid once (the issue's 8-16 ms floor)."""
+    parts = [programs[i::CORES] for i in range(CORES)]
+    t = time.perf_counter()
+    procs = [subprocess.Popen([PY, "-c", WARM_FORK], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL, text=True) for _ in parts]
+    for p, part in zip(procs, parts):
+        p.stdin.write(json.dumps(part))
+        p.stdin.close()
+    for p in procs:
+        p.wait()
+    return time.perf_counter() - t
+
+
+class Service:
+    """`verdict serve` on a loopback port, with the pool (its default)."""
+
+    def __init__(self, verdict, dataset, tmp):
+        self.port_file = os.path.join(tmp, "port")
+        self.log = open(os.path.join(tmp, "serve.log"), "wb")
+        self.proc = subprocess.Popen([verdict, "serve", "--listen", "127.0.0.1:0", "--port-file", self.port_file,
+                                      "--dataset", dataset, "--canary-interval", "0", "--no-cache",
+                                      "--max-samples", "20000", "--queue", "40000"],
+                                     stdout=subprocess.DEVNULL, stderr=self.log)
+        deadline = time.time() + 60
+        while not (os.path.exists(self.port_file) and os.path.getsize(self.port_file)):
+            if self.proc.poll() is not None or time.time() > deadline:
+                sys.exit("verdict serve did not start")
+            time.sleep(0.05)
+        with open(self.port_file) as f:
+            self.url = "http://127.0.0.1:%d" % int(f.read())
+        while True:
+            try:
+                if urllib.request.urlopen(self.url + "/readyz", timeout=5).status == 200:
+                    break
+            except OSError:
+                pass
+            if time.time() > deadline:
+                sys.exit("verdict serve never became ready")
+            time.sleep(0.1)
+
+    def score(self, samples):
+        body = json.dumps({"benchmark": "humaneval", "samples": samples}).encode()
+        req = urllib.request.Request(self.url + "/score", data=body, method="POST",
+                                     headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(req, timeout=3600) as r:
+            return json.loads(r.read())
+
+    def tree(self):
+        """Pids of the server and every process below it (pool workers)."""
+        parents = {}
+        for d in os.listdir("/proc"):
+            if d.isdigit():
+                try:
+                    with open("/proc/%s/stat" % d) as f:
+                        st = f.read()
+                    parents[int(d)] = int(st[st.rindex(")") + 2:].split()[1])
+                except (OSError, ValueError):
+                    pass
+        out, frontier = [self.proc.pid], {self.proc.pid}
+        while frontier:
+            frontier = {p for p, pp in parents.items() if pp in frontier}
+            out.extend(frontier)
+        return out
+
+    @staticmethod
+    def rss_kb(pid, field="VmRSS:"):
+        try:
+            with open("/proc/%d/status" % pid) as f:
+                for line in f:
+                    if line.startswith(field):
+                        return int(line.split()[1])
+        except OSError:
+            pass
+        return 0
+
+    def memory(self):
+        """(server RSS, server + workers RSS) in kB. Workers share their
+        interpreter's pages, so the sum overstates them."""
+        pids = self.tree()
+        return self.rss_kb(self.proc.pid), sum(self.rss_kb(p) for p in pids)
+
+    def close(self):
+        self.proc.terminate()
+        self.proc.wait(30)
+        self.log.close()
+
+
+def serve_section(verdict, he_path, he, reps, results, quick):
+    tmp = tempfile.mkdtemp(prefix="verdict-bench-serve-")
+    svc = Service(verdict, he_path, tmp)
+    try:
+        idle, idle_all = svc.memory()
+        batch = [{"task_id": r["task_id"], "completion": r["canonical_solution"]} for r in he]
+
+        def once():
+            t = time.perf_counter()
+            rep = svc.score(batch)
+            assert rep["summary"]["counts"]["passed"] == len(batch), rep["summary"]["counts"]
+            return time.perf_counter() - t
+        el = median_of(reps, once)
+        line("POST /score, 164 samples in one request (server warm)", len(batch), el, results["pool"])
+        peak = [0, 0]
+        stop = threading.Event()
+
+        def watch():
+            while not stop.is_set():
+                a, b = svc.memory()
+                peak[0], peak[1] = max(peak[0], a), max(peak[1], b)
+                time.sleep(0.05)
+        th = threading.Thread(target=watch)
+        th.start()
+        n_big = 1640 if quick else 10000
+        big = [batch[i % len(batch)] for i in range(n_big)]
+        t = time.perf_counter()
+        rep = svc.score(big)
+        first = time.perf_counter() - t
+        after1 = svc.memory()[0]
+        if not quick:
+            svc.score(big)
+        after2 = svc.memory()[0]
+        stop.set()
+        th.join()
+        line("POST /score, %d samples in one request" % n_big, n_big, first, results["pool"] / len(batch) * n_big)
+        print("service memory (kB): server idle %d, under load peak %d; server + pool workers idle %d, "
+              "under load peak %d" % (idle, peak[0], idle_all, peak[1]))
+        print("server RSS after %d samples: %d kB; after %d more: %d kB (growth %+d kB, %+.2f bytes/sample)"
+              % (n_big, after1, 0 if quick else n_big, after2, after2 - after1,
+                 1024.0 * (after2 - after1) / n_big))
+        assert rep["summary"]["counts"]["passed"] == n_big, rep["summary"]["counts"]
+    finally:
+        svc.close()
+
+
 def median_of(k, fn):
     return statistics.median(fn() for _ in range(k))
 
@@ -102,10 +260,14 @@ def main():
     line("verdict audit, one fresh jailed python3 per program", n, nopool, pool)
     fresh = median_of(reps, lambda: fresh_python(programs))
     line("floor: one fresh python3 per program, no isolation", n, fresh, pool)
+    forked = median_of(reps, lambda: warm_fork(programs))
+    line("floor: a warm python3 per core forks one child each", n, forked, pool)
     floor = median_of(reps, lambda: one_process(programs))
     line("floor: all programs in one process, no isolation", n, floor, pool)
-    print("pool overhead per sample over the in-process floor: %.1f ms (%.1fx)" % (
-        1000 * (pool - floor) / n, pool / floor))
+    print("pool overhead per sample over the in-process floor: %.1f ms (%.1fx); over the warm-fork floor: %.1f ms"
+          % (1000 * (pool - floor) / n, pool / floor, 1000 * (pool - forked) / n))
+    if "--no-serve" not in sys.argv:
+        serve_section(verdict, he_path, he, reps, results, quick)
 
     if quick:
         return 0
