@@ -379,6 +379,9 @@ def main():
         summary["check_exit"] = r.returncode
         summary["check"] = r.stdout
         t.diag("verdict check in the container (exit %d):\n%s" % (r.returncode, r.stdout))
+        t.ok(r.returncode == 0 and ("level         %s" % level) in r.stdout,
+             "verdict check in the container: level %s, every provable layer verified (exit 0)" % level,
+             r.stderr[-400:])
     print("# summary " + json.dumps(summary), flush=True)
     return t.done()
 
