@@ -33,6 +33,9 @@ static void usage(FILE *f)
 		"  --no-exec            audits only: run nothing\n"
 		"  --keep-reasoning     do not remove <think>/harmony/Gemma reasoning before extraction\n"
 		"  --no-reasoning-content  never take code from reasoning_content\n"
+		"  --no-forgery-check   let answers whose class rewrites == (and the like) or a program that\n"
+		"                       rebinds builtins pass, as the harnesses do (default: such a sample\n"
+		"                       fails, flagged forged_result)\n"
 		"  --no-rerun           do not re-run timed-out samples alone\n"
 		"  --no-pool            one fresh jailed interpreter per program instead of the warm pool\n"
 		"  --calibrate          run the dataset self-check now if it is not cached\n"
@@ -121,6 +124,7 @@ int cmd_audit(int argc, char **argv)
 		{ "keep-reasoning", no_argument, NULL, 'R' },
 		{ "no-reasoning-content", no_argument, NULL, 'C' },
 		{ "no-rerun", no_argument, NULL, 'r' },
+		{ "no-forgery-check", no_argument, NULL, 'G' },
 		{ "no-pool", no_argument, NULL, 'O' },
 		{ "calibrate", no_argument, NULL, 'c' },
 		{ "cache-dir", required_argument, NULL, 'D' },
@@ -193,6 +197,9 @@ int cmd_audit(int argc, char **argv)
 			break;
 		case 'r':
 			so.rerun_timeouts = false;
+			break;
+		case 'G':
+			so.forgery_check = false;
 			break;
 		case 'O':
 			no_pool = true;

@@ -626,7 +626,7 @@ static int parse_samples(struct parse *ps, const cJSON *root)
 
 static const char *const top_fields[] = {
 	"benchmark", "profile",	      "samples",	       "k",		"limits",
-	"include_programs", "strip_reasoning", "use_reasoning_content", "rerun_timeouts", "exec",
+	"include_programs", "strip_reasoning", "use_reasoning_content", "rerun_timeouts", "exec", "forgery_check",
 };
 
 static int check_fields(struct parse *ps, const cJSON *root)
@@ -653,6 +653,7 @@ static int parse_root(struct parse *ps, const cJSON *root)
 	    parse_k(ps, root) < 0 || parse_limits(ps, root) < 0 ||
 	    parse_bool(ps, root, "include_programs", &r->include_programs) < 0 ||
 	    parse_bool(ps, root, "strip_reasoning", &r->so.strip_reasoning) < 0 ||
+	    parse_bool(ps, root, "forgery_check", &r->so.forgery_check) < 0 ||
 	    parse_bool(ps, root, "use_reasoning_content", &r->so.use_reasoning_content) < 0 ||
 	    parse_bool(ps, root, "rerun_timeouts", &r->so.rerun_timeouts) < 0 ||
 	    parse_bool(ps, root, "exec", &r->so.exec) < 0)

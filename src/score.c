@@ -26,7 +26,7 @@
 
 static const char *const runner_modules[] = {
 	"verdict_runner.py", "verdict_extract.py", "verdict_values.py", "verdict_guard.py",
-	"verdict_lcb.py",    "verdict_evalplus.py",
+	"verdict_lcb.py",    "verdict_evalplus.py", "verdict_forgery.py",
 };
 
 int scorer_create(const struct scorer_options *o, struct scorer **out, char *err, size_t errlen)
@@ -132,6 +132,7 @@ void score_options_default(struct score_options *o)
 	o->strip_reasoning = true;
 	o->use_reasoning_content = true;
 	o->compare_harness = true;
+	o->forgery_check = true;
 	o->wall_factor = 3.0;
 	o->ks[0] = 1;
 	o->n_ks = 1;
@@ -281,6 +282,8 @@ static void decide(const struct runner_outcome *ro, struct sample_verdict *v)
 		if (!v->detail[0] && v->status == ST_TIMEOUT)
 			set_detail(v, "the runner's time limit was reached (cpu %llu ms, wall %llu ms)",
 				   (unsigned long long)j->cpu_ms, (unsigned long long)j->wall_ms);
+		if (json_str(ro->result, "forged"))
+			v->flags |= VF_FORGED_RESULT;
 		if (v->status == ST_PASSED && j->status != JAIL_OK) {
 			/* A pass record followed by a crash is not a pass. */
 			v->status = ST_ERROR;
@@ -366,6 +369,11 @@ static void run_once(struct batch_ctx *b, size_t i, const struct job_text *jt, s
 	}
 	cJSON *job = job_build(prof, p, s, jt, nonce, err, sizeof(err));
 	if (job && prof == PROFILE_LCB && job_add_lcb_tests(job, p, b->o->public_only, lcb_test_limit_s(b)) < 0) {
+		cJSON_Delete(job);
+		job = NULL;
+		snprintf(err, sizeof(err), "out of memory");
+	}
+	if (job && !b->o->forgery_check && !cJSON_AddFalseToObject(job, "forgery_check")) {
 		cJSON_Delete(job);
 		job = NULL;
 		snprintf(err, sizeof(err), "out of memory");

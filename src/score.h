@@ -43,6 +43,7 @@ struct score_options {
 	bool strip_reasoning;	    /* remove <think>, harmony analysis, Gemma thoughts (default on) */
 	bool use_reasoning_content; /* empty content + reasoning_content: take code from it (default on) */
 	bool compare_harness;	    /* re-run changed samples without the two steps above (default on) */
+	bool forgery_check;	    /* forged answers fail (verdict_forgery.py; default on) */
 	uint32_t timeout_ms;	    /* CPU per program (0: profile default: 3000; LCB 6000 per test) */
 	double wall_factor;	    /* wall cap = factor x CPU limit (default 3) */
 	uint64_t memory_bytes;	    /* 0: the jail default */

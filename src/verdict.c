@@ -41,7 +41,7 @@ const char *verdict_flag_name(unsigned bit)
 	static const char *const names[VF_COUNT] = {
 		"from_reasoning", "truncated_reasoning", "reasoning_stripped", "unterminated_fence",
 		"flaky",	  "rerun",		 "output_truncated",	 "extraction_budget",
-		"reasoning_changed", "unpassable_task",	 "public_only",
+		"reasoning_changed", "unpassable_task",	 "public_only",	 "forged_result",
 	};
 	return bit < VF_COUNT ? names[bit] : "unknown";
 }

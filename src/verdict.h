@@ -40,8 +40,9 @@ enum verdict_flag {
 	VF_REASONING_CHANGED = 1u << 8,	 /* the verdict differs without reasoning removal */
 	VF_UNPASSABLE_TASK = 1u << 9,	 /* calibration: no solution can pass this task here */
 	VF_PUBLIC_ONLY = 1u << 10,	 /* LCB: only public tests were run */
+	VF_FORGED_RESULT = 1u << 11,	 /* passed only through a forged answer (verdict_forgery.py) */
 };
-#define VF_COUNT 11
+#define VF_COUNT 12
 const char *verdict_flag_name(unsigned bit_index);
 
 #endif

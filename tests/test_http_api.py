@@ -131,6 +131,19 @@ def good_paths(srv, problems):
          and "def has_close_elements" in rep3["samples"][0].get("program", ""),
          "profile lm-eval-chat extracts a fenced answer; include_programs returns the program",
          rep3 if st != 200 else rep3["samples"][0])
+    # A forged answer (an always-equal object), through the pool's fast path
+    # and the lm-eval-chat profile: failed and flagged; forgery_check=false
+    # gives the harness's own verdict.
+    forged = ("```python\nclass E:\n    def __eq__(self, o):\n        return True\n\n"
+              "def has_close_elements(numbers, threshold):\n    return E()\n```\n")
+    st, hd, rep5 = srv.score(req([sample("HumanEval/0", forged)], profile="lm-eval-chat"))
+    r5 = rep5["samples"][0] if st == 200 else {}
+    t.ok(r5.get("status") == "failed" and "forged_result" in r5.get("flags", [])
+         and r5.get("detail", "").startswith("ForgedResult"),
+         "an always-equal answer fails with the flag forged_result", r5 or rep5)
+    st, hd, rep6 = srv.score(req([sample("HumanEval/0", forged)], profile="lm-eval-chat", forgery_check=False))
+    t.ok(st == 200 and rep6["samples"][0]["status"] == "passed",
+         "forgery_check=false reproduces the harness (the forged answer passes)", rep6)
     st, hd, rep4 = srv.score(req([sample("HumanEval/0", "    while True:\n        pass\n")],
                                  limits={"timeout_s": 0.5, "memory_mb": 256}, rerun_timeouts=False))
     t.ok(st == 200 and rep4["samples"][0]["status"] == "timeout" and rep4["limits"]["timeout_s"] == 0.5

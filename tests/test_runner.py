@@ -562,6 +562,74 @@ def _():
     check_eq((res["status"], res["exc_type"]), ("error", "UnencodableValue"))
 
 
+# ------------------------------------------------------------- forgery ---
+# Answers that pass a harness's comparison without computing anything
+# (src/py/verdict_forgery.py): failed with `forged`, unless forgery_check is
+# off, where the harness's own verdict (a pass) is reproduced.
+
+ALWAYS_EQUAL = ("class E:\n    def __eq__(self, other):\n        return True\n"
+                "    def __ne__(self, other):\n        return False\n")
+ABS_TEST = "def check(candidate):\n    assert abs(candidate(1, 2) - 3) < 1e-6\n    assert candidate(2, 2) == 4\n"
+
+
+@test("forgery: an always-equal answer, bare or in a list, fails as forged; off, it passes")
+def _():
+    for ret in ("E()", "[E(), E()]", "{'k': (1, E())}"):
+        prog = ALWAYS_EQUAL + "def add(a, b):\n    return %s\n" % ret
+        test_code = ADD_TEST if ret == "E()" else \
+            "def check(candidate):\n    assert candidate(1, 2) == %s\n" % ("[3, 4]" if ret[0] == "[" else "{'k': (1, 3)}")
+        res = result(assert_job(prog, test_code))
+        check_eq((res["status"], res["exc_type"], res["harness"]), ("failed", "ForgedResult", "passed"), ret)
+        assert "E.__eq__" in res["forged"], res
+        res = result(assert_job(prog, test_code, forgery_check=False))
+        check_eq(res["status"], "passed", ret + " with the check off")
+
+
+@test("forgery: a float subclass rewriting __sub__/__abs__, a rebound builtin, a shadowing global")
+def _():
+    progs = [
+        "class F(float):\n    def __sub__(self, o):\n        return 0.0\n"
+        "    def __eq__(self, o):\n        return True\n"
+        "def add(a, b):\n    return F(0)\n",
+        "import builtins\nbuiltins.abs = lambda x: 0\ndef add(a, b):\n    return a * b if a == 2 else 0\n",
+        "def abs(x):\n    return 0\ndef add(a, b):\n    return a * b if a == 2 else 0\n",
+        "import math\nmath.isclose = lambda *a, **k: True\ndef add(a, b):\n    return a + b\n",
+        "import sys\nsys.modules['math'] = None\ndef add(a, b):\n    return a + b\n",
+    ]
+    whats = ["F.__eq__", "builtins.abs", "global 'abs'", "math.isclose", "sys.modules['math']"]
+    for prog, what in zip(progs, whats):
+        res = result(assert_job(prog, ABS_TEST))
+        check_eq((res["status"], res.get("exc_type")), ("failed", "ForgedResult"), what)
+        assert what in res["forged"], (what, res["forged"])
+
+
+@test("forgery: honest answers are untouched (namedtuple, Counter, subclass without rewrites, helpers)")
+def _():
+    prog = ("import collections\nP = collections.namedtuple('P', 'x y')\n"
+            "class L(list):\n    pass\n"
+            "def helper(v):\n    return v\n"
+            "def add(a, b):\n    return L([a + b])[0] + 0 * len(collections.Counter('ab')) + P(0, 0).x\n")
+    check_eq(result(assert_job(prog))["status"], "passed", "plain")
+    prog2 = ("import collections\nP = collections.namedtuple('P', 'x y')\n"
+             "def add(a, b):\n    return P(a + b, 0)\n")
+    t2 = "def check(candidate):\n    assert candidate(1, 2) == (3, 0)\n"
+    check_eq(result(assert_job(prog2, t2))["status"], "passed", "a namedtuple answer")
+
+
+@test("forgery: evalplus and lcb_functional catch an always-equal answer too")
+def _():
+    if HAVE_NUMPY:
+        prog = ALWAYS_EQUAL + "def f(x):\n    return E()\n"
+        r = result(evalplus_job(prog, [((1,), 2)], [((5,), 10)]))
+        check_eq((r["status"], r.get("exc_type"), r["split"]), ("failed", "ForgedResult", "base"), "evalplus")
+        r = result(evalplus_job(prog, [((1,), 2)], [((5,), 10)], forgery_check=False))
+        check_eq(r["status"], "passed", "evalplus with the check off")
+    sol = ALWAYS_EQUAL + "class Solution:\n    def f(self, a, b):\n        return E()\n"
+    r = lcbf(sol, [("1\n2", "3"), ("[1]\n[2]", "[1, 2]")])
+    check_eq((r["status"], r.get("exc_type")), ("failed", "ForgedResult"), "lcb_functional")
+    check_eq(lcbf(sol, [("1\n2", "3")], forgery_check=False)["status"], "passed", "lcb with the check off")
+
+
 # ------------------------------------------------------------- evalplus ---
 
 def evalplus_job(program, base, plus=None, entry="f", atol=0, limit=1.0, **kw):

@@ -470,12 +470,12 @@ def kind_assert(job, program, ctx):
     guard = _guard_for(job)
     if not program.strip():
         return {"status": "no_code", "harness": None}
-    check_program = program + "\n" + test + "\n" + "check(" + entry_point + ")"
-    preload(ctx, check_program)
+    forgery_check = _field(job, "forgery_check", bool, True)
+    preload(ctx, program, test)
 
     with TempDir(ctx) as tmp:
         def body(send):
-            send({"report": _assert_child(check_program, guard, tmp, ctx)})
+            send({"report": _assert_child(program, test, entry_point, guard, tmp, ctx, forgery_check)})
 
         outcome = run_in_child(ctx, body)
     _raise_child_runner_error(outcome)
@@ -488,10 +488,17 @@ def kind_assert(job, program, ctx):
     return report
 
 
-def _assert_child(check_program, guard, tmp, ctx):
+def _assert_child(program, test, entry_point, guard, tmp, ctx, forgery_check):
+    """exec(program + test + "check(<entry_point>)") as the harness does, in
+    two steps so that the candidate handed to check() is watched: the last
+    line is compiled apart, padded to its own line number, and check()
+    receives a wrapper that hands every answer to the forgery check."""
+    import verdict_forgery
     import verdict_guard
+    prefix = program + "\n" + test + "\n"
     try:
-        code = _compile(check_program)
+        code = _compile(prefix)
+        last = _compile("\n" * prefix.count("\n") + "check(" + entry_point + ")")
     except _COMPILE_ERRORS as e:
         f = exc_fields(e)
         f["status"] = _compile_status(e)
@@ -499,10 +506,20 @@ def _assert_child(check_program, guard, tmp, ctx):
         return f
     os.chdir(tmp)
     verdict_guard.apply(guard, ctx.resource)
+    checker = verdict_forgery.Checker(forgery_check)
     exec_globals = {}
     try:
         with verdict_guard.SwallowIO():
             exec(code, exec_globals)
+            fn, check = exec_globals.get(entry_point), exec_globals.get("check")
+            if forgery_check and callable(fn) and type(check) is _FUNCTION:
+                def candidate(*args, **kwargs):
+                    answer = fn(*args, **kwargs)
+                    checker.forged(answer)
+                    return answer
+                check(candidate)
+            else:
+                exec(last, exec_globals)
     except BaseException as e:
         f = exc_fields(e)
         f["status"] = "failed" if isinstance(e, AssertionError) else "error"
@@ -511,7 +528,21 @@ def _assert_child(check_program, guard, tmp, ctx):
         # dies and the harness records "timed out".
         f["harness"] = ("failed: " + text)[:MAX_MESSAGE] if ok else "timed out"
         return f
+    test_names = verdict_forgery.names_used(check.__code__) if type(check) is _FUNCTION else ()
+    why = checker.found or checker.rebound(exec_globals, test_names)
+    if why:
+        return forged_report(why, "passed")
     return {"status": "passed", "harness": "passed"}
+
+
+_FUNCTION = type(lambda: None)
+
+
+def forged_report(why, harness):
+    """A run that passed only through a forged answer: failed, with what the
+    harness itself would have recorded."""
+    return {"status": "failed", "harness": harness, "forged": why,
+            "exc_type": "ForgedResult", "exc_message": why}
 
 
 def _guard_for(job):
@@ -568,7 +599,7 @@ def _overall(split_results, order):
         r = split_results[name]
         if r["status"] != "passed":
             top = {"status": r["status"], "split": name}
-            for k in ("failed_test", "tests_run", "exc_type", "exc_message", "line"):
+            for k in ("failed_test", "tests_run", "exc_type", "exc_message", "line", "forged"):
                 if k in r:
                     top[k] = r[k]
             return top
@@ -691,6 +722,7 @@ def kind_evalplus(job, program, ctx):
     if version not in verdict_evalplus.VERSIONS:
         raise RunnerError("unknown evalplus_version %r" % version)
     _field(job, "contract", str, "")  # accepted; evalplus never executes it
+    forgery_check = _field(job, "forgery_check", bool, True)
     guard = _guard_for(job)
     splits = _splits(job)
     plans = []
@@ -714,7 +746,7 @@ def kind_evalplus(job, program, ctx):
             continue
         cap = verdict_evalplus.split_timeout(limits)
         results[name] = _evalplus_split(program, entry_point, atol, dataset, version, inputs,
-                                        expected, limits, guard, cap, ctx)
+                                        expected, limits, guard, cap, ctx, forgery_check)
     top = _overall(results, [n for n, _ in splits])
     top["splits"] = results
     top["tests_total"] = sum(len(p[1]) for p in plans)
@@ -738,6 +770,9 @@ def preload(ctx, *texts):
                     ctx.numpy = _import_numpy()
             else:
                 __import__(name)
+    # Classes of what is loaded now, before any candidate code, are trusted.
+    import verdict_forgery
+    verdict_forgery.trust_loaded()
 
 
 def _import_numpy():
@@ -750,8 +785,9 @@ def _import_numpy():
 
 
 def _evalplus_split(program, entry_point, atol, dataset, version, inputs, expected, limits,
-                    guard, cap, ctx):
+                    guard, cap, ctx, forgery_check=True):
     import verdict_evalplus
+    import verdict_forgery
     import verdict_guard
 
     def body(send):
@@ -765,6 +801,7 @@ def _evalplus_split(program, entry_point, atol, dataset, version, inputs, expect
         os.chdir(tmp)
         verdict_guard.apply(guard, ctx.resource)
         oracle = verdict_evalplus.Oracle(entry_point, atol, dataset, ctx.numpy, version)
+        checker = verdict_forgery.Checker(forgery_check)
         exec_globals = {}
         try:
             with verdict_guard.SwallowIO():
@@ -783,6 +820,11 @@ def _evalplus_split(program, entry_point, atol, dataset, version, inputs, expect
                     with verdict_guard.SwallowIO():
                         out = fn(*inp)
                 phase = "compare"
+                if checker.forged(out):
+                    f = forged_report(checker.found, "pass")
+                    f.update(failed_test=i, tests_run=i + 1)
+                    send({"report": f})
+                    return
                 oracle.check(inp, out, expected[i])
             except BaseException as e:
                 f = exc_fields(e)
@@ -801,6 +843,11 @@ def _evalplus_split(program, entry_point, atol, dataset, version, inputs, expect
             send({"report": {"status": "failed", "harness": "fail", "tests_run": len(inputs),
                              "unrecorded": oracle.unrecorded, "exc_type": None,
                              "exc_message": "evalplus 0.3.1 never records an accepted find_zero input"}})
+            return
+        if checker.rebound():
+            f = forged_report(checker.found, "pass")
+            f.update(tests_run=len(inputs))
+            send({"report": f})
             return
         send({"report": {"status": "passed", "harness": "pass", "tests_run": len(inputs)}})
 
@@ -870,6 +917,7 @@ def kind_lcb_functional(job, program, ctx):
     tests = _lcb_tests(job)
     limit = float(_field(job, "time_limit_s", (int, float), 6))
     guard = _guard_for(job)
+    forgery_check = _field(job, "forgery_check", bool, True)
     n = len(tests)
     preload(ctx, program)
     # The official global time-out: join((timeout + 1) * n + 5), then -5.
@@ -879,7 +927,7 @@ def kind_lcb_functional(job, program, ctx):
         def body(send):
             os.chdir(tmp)
             send({"report": _lcb_functional_child(send, program, func_name, tests, limit,
-                                                  guard, ctx)})
+                                                  guard, ctx, forgery_check)})
 
         outcome = run_in_child(ctx, body, cpu_cap_s=cap, wall_cap_s=3.0 * cap)
     _raise_child_runner_error(outcome)
@@ -893,22 +941,28 @@ def kind_lcb_functional(job, program, ctx):
             rec["failed_test"] = p
     else:
         rec = _lcb_record(report["results"], report["metadata"], n, report.get("syntax", False))
+        if report.get("forged"):
+            # The official runner would have passed it (error code 0).
+            rec.update(status="failed", forged=report["forged"], exc_type="ForgedResult",
+                       exc_message=report["forged"])
     rec["cpu_ms"] = outcome.cpu_ms
     rec["wall_ms"] = outcome.wall_ms
     return rec
 
 
-def _lcb_functional_child(send, program, func_name, tests, limit, guard, ctx):
+def _lcb_functional_child(send, program, func_name, tests, limit, guard, ctx, forgery_check=True):
     """Returns {"results", "metadata"[, "syntax"]}, or ends the process like
     the official worker dies (a BaseException that is not an Exception)."""
     import faulthandler
     import time
     import types
+    import verdict_forgery
     import verdict_guard
     import verdict_lcb
     die = os._exit
     sys.set_int_max_str_digits(verdict_lcb.INT_MAX_STR_DIGITS)
     verdict_guard.apply(guard, ctx.resource)
+    checker = verdict_forgery.Checker(forgery_check)
     TimeoutException = verdict_lcb.TimeoutException
     code_text = verdict_lcb.IMPORT_STRING + "\n\n" + program
 
@@ -955,6 +1009,7 @@ def _lcb_functional_child(send, program, func_name, tests, limit, guard, ctx):
                     start = time.time()
                     prediction = method(*gt_inp)
                     total += time.time() - start
+                checker.forged(prediction)
                 if isinstance(prediction, tuple):
                     prediction = list(prediction)
                 tmp_result = prediction == gt_out
@@ -977,7 +1032,10 @@ def _lcb_functional_child(send, program, func_name, tests, limit, guard, ctx):
                 return {"results": results, "metadata": meta}
             finally:
                 faulthandler.disable()
-        return {"results": results, "metadata": {"execution time": total}}
+        out = {"results": results, "metadata": {"execution time": total}}
+        if checker.found or checker.rebound():
+            out["forged"] = checker.found
+        return out
     except Exception:
         raise
     except BaseException:

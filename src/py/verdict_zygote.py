@@ -295,10 +295,11 @@ def g_run_fast_assert(job):
         return
     test = vr._field(job_data, "test", str)
     entry_point = vr._field(job_data, "entry_point", str)
-    check_program = program + "\n" + test + "\n" + "check(" + entry_point + ")"
-    vr.preload(ctx, check_program)
+    vr.preload(ctx, program, test)
     tmp = tempfile.mkdtemp(prefix="cand-", dir="/tmp")
-    send({"report": vr._assert_child(check_program, vr._guard_for(job_data), tmp, ctx)})
+    forgery_check = vr._field(job_data, "forgery_check", bool, True)
+    send({"report": vr._assert_child(program, test, entry_point, vr._guard_for(job_data), tmp, ctx,
+                                     forgery_check)})
 
 
 def g_main(job, bpf, root_setup=False):
@@ -600,6 +601,14 @@ def run_in_pid_namespace(sock, job, bpf):
             continue
 
 
+def trust_loaded_classes():
+    """The classes of every module loaded now are not the candidate's
+    (verdict_forgery.py; absent when this pool runs no scorer jobs)."""
+    forgery = sys.modules.get("verdict_forgery")
+    if forgery is not None:
+        forgery.trust_loaded()
+
+
 def serve(sock, bpf):
     while True:
         try:
@@ -612,6 +621,7 @@ def serve(sock, bpf):
             # Imported in the parent (trusted), so later children get it warm.
             if mod == "numpy" and "numpy" not in sys.modules:
                 import numpy  # noqa: F401
+                trust_loaded_classes()
                 gc.freeze()
         if job.header["uid"] != 0:
             st = run_direct(sock, job, bpf)
@@ -631,6 +641,7 @@ def main():
     for name in sorted(os.listdir("/verdict")):
         if name.startswith("verdict_") and name.endswith(".py") and name != "verdict_zygote.py":
             __import__(name[:-3])
+    trust_loaded_classes()
     sock = socket.socket(fileno=3)
     # Everything imported so far is shared with every child; freezing it
     # keeps the collector from touching (and so copying) those pages.
