@@ -1,9 +1,17 @@
 /* JSON views of jail results and of the isolation in force. */
 #include "jail_json.h"
 
+#include <stdlib.h>
+
+#include "text.h"
+
 static cJSON *capture_json(cJSON *parent, const char *name, const struct jail_capture *c)
 {
-	cJSON *s = cJSON_AddStringToObject(parent, name, c->data ? c->data : "");
+	/* What a program wrote is bytes: JSON gets valid UTF-8, with invalid
+	 * bytes and NULs as U+FFFD (`<name>_bytes` keeps the true count). */
+	char *text = text_utf8_clean(c->data ? c->data : "", c->data ? c->len : 0);
+	cJSON *s = cJSON_AddStringToObject(parent, name, text ? text : "");
+	free(text);
 	char key[64];
 	snprintf(key, sizeof(key), "%s_bytes", name);
 	cJSON_AddNumberToObject(parent, key, (double)c->total);

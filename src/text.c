@@ -1,5 +1,6 @@
 /* UTF-8 helpers with Python semantics (see text.h). */
 #define _GNU_SOURCE
+#include <stdlib.h>
 #include <string.h>
 
 #include "text.h"
@@ -71,6 +72,31 @@ size_t text_utf8_decode(const char *str, size_t n, uint32_t *cp)
 	}
 	*cp = v;
 	return len;
+}
+
+char *text_utf8_clean(const char *s, size_t n)
+{
+	/* U+FFFD is 3 bytes; an invalid byte is 1: at most 3x the input. */
+	if (n > (SIZE_MAX - 1) / 3)
+		return NULL;
+	char *out = malloc(3 * n + 1);
+	if (!out)
+		return NULL;
+	size_t o = 0;
+	for (size_t i = 0; i < n;) {
+		uint32_t cp;
+		size_t l = text_utf8_decode(s + i, n - i, &cp);
+		if (cp == 0 || (cp == 0xfffd && l == 1)) {
+			memcpy(out + o, "\xef\xbf\xbd", 3);
+			o += 3;
+		} else {
+			memcpy(out + o, s + i, l);
+			o += l;
+		}
+		i += l;
+	}
+	out[o] = '\0';
+	return out;
 }
 
 size_t text_codepoints(const char *s, size_t n)

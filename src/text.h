@@ -14,6 +14,11 @@ bool text_py_isspace(uint32_t cp);
  * invalid byte, decoded as U+FFFD). */
 size_t text_utf8_decode(const char *s, size_t n, uint32_t *cp);
 
+/* A malloc'd, NUL-terminated copy of s[0..n) that is valid UTF-8 and holds
+ * no NUL: every invalid byte and every NUL becomes U+FFFD (JSON output of
+ * bytes a program wrote). NULL when out of memory. */
+char *text_utf8_clean(const char *s, size_t n);
+
 /* len() of the Python string these UTF-8 bytes decode to. */
 size_t text_codepoints(const char *s, size_t n);
 

@@ -38,6 +38,13 @@ static void test_text(void)
 {
 	tap_ok(text_codepoints("h\xc3\xa9llo", 6) == 5, "code points of UTF-8 text");
 	tap_ok(text_codepoints("\xff\xfe", 2) == 2, "invalid bytes count one each");
+	{
+		/* invalid bytes, a NUL, a UTF-8 surrogate; valid text and U+FFFD kept */
+		char *c = text_utf8_clean("\xff" "a\0" "\xc3\xa9\xed\xa0\x80\xef\xbf\xbd", 11);
+		tap_ok(c && strcmp(c, "\xef\xbf\xbd" "a\xef\xbf\xbd\xc3\xa9\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd") == 0,
+		       "text_utf8_clean: invalid bytes and NUL become U+FFFD, valid text kept");
+		free(c);
+	}
 	tap_ok(text_py_isspace(0x1c) && text_py_isspace(0x85) && text_py_isspace(0x3000) && !text_py_isspace(0x200b),
 	       "str.isspace() set, including \\x1c and U+3000 but not U+200B");
 	size_t a, l;

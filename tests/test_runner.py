@@ -562,6 +562,16 @@ def _():
     check_eq((res["status"], res["exc_type"]), ("error", "UnencodableValue"))
 
 
+@test("protocol: lone surrogates in an exception or SystemExit message keep the report (U+FFFD)")
+def _():
+    for body, want in (("raise ValueError('a\\udcffb\\ud800')", ("error", "ValueError", "a\ufffdb\ufffd")),
+                       ("import sys\nsys.exit('bye\\udcff')", ("error", "SystemExit", "bye\ufffd"))):
+        run = run_job(assert_job(body + "\ndef add(a, b):\n    return a + b\n"))
+        check_eq(len(run.records), 1, "one record: " + run.stderr[-300:])
+        res = run.result
+        check_eq((res["status"], res["exc_type"], res["exc_message"]), want)
+
+
 # ------------------------------------------------------------- forgery ---
 # Answers that pass a harness's comparison without computing anything
 # (src/py/verdict_forgery.py): failed with `forged`, unless forgery_check is

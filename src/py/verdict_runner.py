@@ -22,6 +22,7 @@ inherits them, and candidates must compile as in the original harnesses
 """
 import json
 import mmap
+import re
 import struct
 import os
 import sys
@@ -59,7 +60,7 @@ class Channel:
     def write(self, record):
         rec = {"nonce": self.nonce}
         rec.update(record)
-        data = (json.dumps(rec, allow_nan=False, separators=(",", ":")) + "\n").encode()
+        data = (_no_lone_surrogates(json.dumps(rec, allow_nan=False, separators=(",", ":"))) + "\n").encode()
         view = memoryview(data)
         while view:
             n = os.write(self.fd, view)
@@ -263,6 +264,23 @@ def _set_cpu_limit(resource, seconds):
         pass
 
 
+_ESCAPES = re.compile(r"(\\\\)|(\\ud[89ab][0-9a-f]{2}\\ud[c-f][0-9a-f]{2})|\\ud[89a-f][0-9a-f]{2}")
+
+
+def _lone(m):
+    return m.group(0) if m.group(1) or m.group(2) else "\\ufffd"
+
+
+def _no_lone_surrogates(text, _sub=_ESCAPES.sub):
+    """json.dumps escapes a lone surrogate (an exception message, a printed
+    string) as \\udXXX, which is not valid JSON text for the C reader: the
+    report would be lost. Such escapes become U+FFFD; escaped backslashes
+    and real surrogate pairs are left alone."""
+    if "\\ud" not in text:
+        return text
+    return _sub(_lone, text)
+
+
 class Sender:
     """Child side of the report pipe: one JSON object per line. Bound to
     os.write and json.dumps before candidate code can replace them."""
@@ -271,6 +289,7 @@ class Sender:
         self.fd = fd
         self._write = os.write
         self._dumps = json.dumps
+        self._clean = _no_lone_surrogates
         self._progress = progress
         self._pack_into = struct.pack_into
 
@@ -284,7 +303,7 @@ class Sender:
             self({"p": i})
 
     def __call__(self, obj):
-        data = (self._dumps(obj, allow_nan=False, separators=(",", ":")) + "\n").encode()
+        data = (self._clean(self._dumps(obj, allow_nan=False, separators=(",", ":"))) + "\n").encode()
         view = memoryview(data)
         while view:
             n = self._write(self.fd, view)
