@@ -54,8 +54,22 @@ static int read_gz(const char *path, size_t max_bytes, char **data, size_t *len,
 			gzclose(gz);
 			return -1;
 		}
-		if (r == 0)
+		if (r == 0) {
+			/* A truncated stream ends like a complete one; only the
+			 * error state tells them apart. */
+			int zerr = Z_OK;
+			const char *msg = gzerror(gz, &zerr);
+			if (zerr != Z_OK) {
+				/* zlib prefixes its message with the path */
+				size_t pl = strlen(path);
+				if (msg && strncmp(msg, path, pl) == 0 && strncmp(msg + pl, ": ", 2) == 0)
+					msg += pl + 2;
+				snprintf(err, errlen, "%s: truncated or corrupt gzip (%s)", path, msg ? msg : "unknown");
+				gzclose(gz);
+				return -1;
+			}
 			break;
+		}
 		n += (size_t)r;
 		if (n > max_bytes) {
 			gzclose(gz);

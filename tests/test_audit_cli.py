@@ -1,0 +1,84 @@
+#!/usr/bin/env python3
+"""`verdict audit` on bad input, with our own small problem set
+(fixtures/http/mini.jsonl): a bad line is named by file and line number and
+the other lines are still scored (exit 1: incomplete); an unknown task id
+is an `invalid` sample, never a pass; a byte-order mark and CRLF line ends
+are read; an empty file, a missing file and a truncated gzip stop with
+exit 2 and a message naming the file; a gzip of several members is read
+whole. Prints TAP."""
+import gzip
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import http_harness as H  # noqa: E402
+
+t = H.Tap()
+MINI = os.path.join(H.ROOT, "fixtures", "http", "mini.jsonl")
+
+
+def audit(*args):
+    r = subprocess.run([H.BINARY, "audit", "--dataset"] + list(args), capture_output=True, text=True, timeout=300)
+    return r.returncode, r.stdout, r.stderr
+
+
+def main():
+    if not os.path.exists(H.BINARY):
+        return t.skip_all("no verdict binary at %s" % H.BINARY)
+    if not H.jail_works():
+        return t.skip_all("the jail does not work on this host (verdict check)")
+    with tempfile.TemporaryDirectory(prefix="verdict-audit-cli-") as d:
+        bad = os.path.join(d, "bad.jsonl")
+        with open(bad, "wb") as f:
+            f.write(b"\xef\xbb\xbf" + json.dumps({"task_id": "Mini/0", "completion": "    return x + 1\n"}).encode()
+                    + b"\r\n" + json.dumps({"task_id": "Mini/0", "completion": 5}).encode() + b"\r\n\r\n"
+                    + b"{not json\r\n" + json.dumps({"task_id": "Mini/99", "completion": "    return 0\n"}).encode()
+                    + b"\r\n" + json.dumps({"task_id": "Mini/1"}).encode() + b"\r\n")
+        rc, out, err = audit(MINI, "--json", bad)
+        try:
+            rep = json.loads(out)
+        except ValueError:
+            rep = None
+        t.ok(rc == 1 and rep is not None, "bad lines: the rest is scored, exit 1 (incomplete)", (rc, err[-400:]))
+        for line, why in ((2, "completion"), (4, "JSON"), (6, "completion")):
+            t.ok(("bad.jsonl:%d:" % line) in err and why in err.split("bad.jsonl:%d:" % line, 1)[1].split("\n")[0],
+                 "line %d is named with its reason" % line, err)
+        if rep:
+            statuses = [(s["task_id"], s["status"]) for s in rep["samples"]]
+            t.ok(statuses == [("Mini/0", "passed"), ("Mini/99", "invalid")],
+                 "a BOM and CRLF are read; the unknown task id is invalid, not a pass", statuses)
+        else:
+            t.ok(False, "a BOM and CRLF are read; the unknown task id is invalid, not a pass", out[:300])
+
+        empty = os.path.join(d, "empty.jsonl")
+        open(empty, "w").close()
+        rc, out, err = audit(MINI, empty)
+        t.ok(rc == 2 and "empty.jsonl" in err, "an empty samples file: exit 2 naming it", (rc, err))
+        rc, out, err = audit(MINI, os.path.join(d, "absent.jsonl"))
+        t.ok(rc == 2 and "absent.jsonl" in err, "a missing samples file: exit 2 naming it", (rc, err))
+
+        with open(MINI, "rb") as f:
+            whole = gzip.compress(f.read())
+        trunc = os.path.join(d, "mini.jsonl.gz")
+        with open(trunc, "wb") as f:
+            f.write(whole[: len(whole) // 2])
+        rc, out, err = audit(trunc, bad)
+        t.ok(rc == 2 and "truncated or corrupt gzip" in err and "mini.jsonl.gz" in err,
+             "a truncated gzip dataset: exit 2, named as truncated", (rc, err))
+
+        multi = os.path.join(d, "samples.jsonl.gz")
+        with open(multi, "wb") as f:
+            f.write(gzip.compress(json.dumps({"task_id": "Mini/0", "completion": "    return x + 1\n"}).encode() + b"\n"))
+            f.write(gzip.compress(json.dumps({"task_id": "Mini/1", "completion": "    return x + 1\n"}).encode() + b"\n"))
+        rc, out, err = audit(MINI, "--json", multi)
+        rep = json.loads(out) if rc in (0, 1) and out.strip() else {}
+        got = [(s["task_id"], s["status"]) for s in rep.get("samples", [])]
+        t.ok(rc == 0 and got == [("Mini/0", "passed"), ("Mini/1", "failed")],
+             "a gzip of two members is read whole", (rc, got, err[-300:]))
+    return t.done()
+
+
+sys.exit(main())
