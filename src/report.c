@@ -68,7 +68,8 @@ void report_print_table(FILE *f, const struct report_context *c, const struct sc
 	fprintf(f, "audit: from_reasoning %zu, truncated_reasoning %zu, unterminated_fence %zu, no_code %zu",
 		a->from_reasoning, a->truncated_reasoning, a->unterminated_fence, a->no_code);
 	if (r->executed)
-		fprintf(f, ", verdicts changed by reasoning handling %zu, flaky %zu", r->reasoning_changed, r->flaky);
+		fprintf(f, ", verdicts changed by reasoning handling %zu, flaky %zu, forged %zu", r->reasoning_changed,
+			r->flaky, r->forged);
 	fprintf(f, "\n");
 	for (int dim = 0; dim < 2 && r->n_groups && r->executed; dim++) {
 		const char *name = dim ? "platform" : "difficulty";
@@ -235,6 +236,7 @@ cJSON *report_json(const struct report_context *c, const struct score_report *r)
 		cJSON_AddNumberToObject(sum, "skipped_samples", (double)r->skipped);
 		cJSON_AddNumberToObject(sum, "reasoning_changed", (double)r->reasoning_changed);
 		cJSON_AddNumberToObject(sum, "flaky", (double)r->flaky);
+		cJSON_AddNumberToObject(sum, "forged", (double)r->forged);
 		if (r->ref_known) {
 			cJSON *ag = cJSON_AddObjectToObject(sum, "reference_agreement");
 			if (ag) {

@@ -592,6 +592,8 @@ static void summarise(struct batch_ctx *b)
 			r->reasoning_changed++;
 		if (v->flags & VF_FLAKY)
 			r->flaky++;
+		if (v->flags & VF_FORGED_RESULT)
+			r->forged++;
 		int ref = set->v[i].ref_passed;
 		if (ref >= 0 && r->executed && sample_status_scored(v->status)) {
 			v->ref_agrees = v->harness_passed == (ref == 1);

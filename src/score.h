@@ -127,6 +127,7 @@ struct score_report {
 	struct audit audit;
 	size_t reasoning_changed; /* verdicts changed by reasoning removal / reasoning_content */
 	size_t flaky;
+	size_t forged; /* samples failed for a forged answer (VF_FORGED_RESULT) */
 	size_t ref_known, ref_agree; /* agreement with recorded harness verdicts */
 	size_t skipped;		     /* samples outside the date window or of unknown tasks (skip_unknown) */
 	bool complete;		     /* no sandbox_error and nothing invalid */

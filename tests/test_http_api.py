@@ -139,8 +139,8 @@ def good_paths(srv, problems):
     st, hd, rep5 = srv.score(req([sample("HumanEval/0", forged)], profile="lm-eval-chat"))
     r5 = rep5["samples"][0] if st == 200 else {}
     t.ok(r5.get("status") == "failed" and "forged_result" in r5.get("flags", [])
-         and r5.get("detail", "").startswith("ForgedResult"),
-         "an always-equal answer fails with the flag forged_result", r5 or rep5)
+         and r5.get("detail", "").startswith("ForgedResult") and rep5["summary"].get("forged") == 1,
+         "an always-equal answer fails with the flag forged_result, counted in summary.forged", r5 or rep5)
     st, hd, rep6 = srv.score(req([sample("HumanEval/0", forged)], profile="lm-eval-chat", forgery_check=False))
     t.ok(st == 200 and rep6["samples"][0]["status"] == "passed",
          "forgery_check=false reproduces the harness (the forged answer passes)", rep6)

@@ -155,7 +155,7 @@ def merge_reports(reports, chunks_objects, ks):
         for s, v in rep["summary"]["counts"].items():
             counts[s] = counts.get(s, 0) + v
     summary["counts"] = counts
-    for key in ("skipped_lines", "skipped_samples", "reasoning_changed", "flaky"):
+    for key in ("skipped_lines", "skipped_samples", "reasoning_changed", "flaky", "forged"):
         if key in summary:
             summary[key] = sum(r["summary"].get(key, 0) for r in reports)
     agree = [r["summary"]["reference_agreement"] for r in reports if "reference_agreement" in r["summary"]]
@@ -407,7 +407,8 @@ def format_table(report):
     line = "audit: from_reasoning %d, truncated_reasoning %d, unterminated_fence %d, no_code %d" % (
         a["from_reasoning"], a["truncated_reasoning"], a["unterminated_fence"], a["no_code"])
     if s["executed"]:
-        line += ", verdicts changed by reasoning handling %d, flaky %d" % (s["reasoning_changed"], s["flaky"])
+        line += ", verdicts changed by reasoning handling %d, flaky %d, forged %d" % (
+            s["reasoning_changed"], s["flaky"], s.get("forged", 0))
     lines.append(line)
     groups = report.get("groups") or {}
     if s["executed"]:
