@@ -583,8 +583,18 @@ static void summarise(struct batch_ctx *b)
 		}
 		v->passed = v->status == ST_PASSED;
 		/* An empty completion that did not pass is reported as empty. */
-		if (!v->passed && sample_status_scored(v->status) && raw_is_empty(&set->v[i]))
+		if (!v->passed && sample_status_scored(v->status) && raw_is_empty(&set->v[i])) {
 			v->status = ST_EMPTY;
+			/* The harness still ran the prompt alone; say so, so that
+			 * its error is not read as the model's. */
+			if (v->detail[0]) {
+				char was[sizeof(v->detail)];
+				memcpy(was, v->detail, sizeof(was));
+				set_detail(v, "empty completion; the prompt alone gave: %.300s", was);
+			} else {
+				set_detail(v, "empty completion");
+			}
+		}
 		r->counts[v->status]++;
 		if (!sample_status_scored(v->status))
 			r->complete = false;
