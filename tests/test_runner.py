@@ -624,6 +624,10 @@ def _():
              "def add(a, b):\n    return P(a + b, 0)\n")
     t2 = "def check(candidate):\n    assert candidate(1, 2) == (3, 0)\n"
     check_eq(result(assert_job(prog2, t2))["status"], "passed", "a namedtuple answer")
+    # `from math import *` puts math.pow over the builtin the test calls: imported, not forged.
+    prog3 = "from math import *\ndef add(a, b):\n    return int(pow(a, 1)) + b\n"
+    t3 = "def check(candidate):\n    assert pow(candidate(1, 2), 1) == 3\n"
+    check_eq(result(assert_job(prog3, t3))["status"], "passed", "from math import * shadowing pow")
 
 
 @test("forgery: evalplus and lcb_functional catch an always-equal answer too")

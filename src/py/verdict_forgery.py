@@ -162,13 +162,29 @@ class Checker:
                     return self.found
         if program_globals is not None:
             for k in test_names:
-                if k in self._builtins and k in program_globals and program_globals[k] is not self._builtins[k]:
+                if k in self._builtins and k in program_globals and program_globals[k] is not self._builtins[k] \
+                        and _written_by_candidate(program_globals[k]):
                     self.found = "the program defines a global %r, shadowing the builtin the tests call" % k
                     return self.found
         return None
 
 
 _MISSING = object()
+_FUNCTION = type(lambda: None)
+
+
+def _written_by_candidate(obj):
+    """A function compiled from the program's own text (file "<string>",
+    as the harnesses compile it), or an object of a class it made: what a
+    forged `abs` is. A name imported from a module (`from math import *`
+    brings math.pow over the builtin pow, `from numpy import *` numpy's
+    round) is not."""
+    t = type(obj)
+    if t is _FUNCTION:
+        return obj.__code__.co_filename.startswith("<")
+    if isinstance(obj, type):
+        return bool(_TYPE_FLAGS(obj) & _HEAPTYPE) and obj not in _trusted
+    return bool(_TYPE_FLAGS(t) & _HEAPTYPE) and t not in _trusted
 
 
 def names_used(code):
