@@ -332,7 +332,7 @@ class Client:
     def score(self, samples, benchmark="humaneval", profile=None, k=(1,), limits=None, **options):
         """Score sample objects; returns one report (the server's report JSON,
         merged over chunks). options: include_programs, strip_reasoning,
-        use_reasoning_content, rerun_timeouts, exec."""
+        use_reasoning_content, rerun_timeouts, exec, forgery_check."""
         samples = list(samples)
         ks = [k] if isinstance(k, int) else list(k)
         base = {"benchmark": benchmark, "k": ks}
