@@ -50,6 +50,7 @@ class Tap:
 
     def done(self):
         print("1..%d" % self.n, flush=True)
+        print("# %d passed, %d failed" % (self.n - self.failed, self.failed), flush=True)
         return 1 if self.failed else 0
 
     def skip_all(self, reason):

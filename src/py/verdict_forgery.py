@@ -19,6 +19,7 @@ sample is `failed` with the flag `forged_result`; `forgery_check: false`
 exactly, since the harnesses themselves would pass such a sample.
 """
 import sys
+import types
 
 _HEAPTYPE = 1 << 9
 _TYPE_DICT = type.__dict__["__dict__"].__get__
@@ -47,12 +48,17 @@ BUDGET = 2_000_000
 
 _trusted = set()
 _scanned = set()
+_seen_count = [0]  # len(sys.modules) at the last scan
 
 
 def trust_loaded():
     """Trust every class defined at module level by the modules loaded now
     (the runner, the standard library, numpy when a job loaded it). Called
-    before candidate code runs; incremental, so cheap after the first call."""
+    before candidate code runs, before every job: nothing to do unless
+    modules were loaded since the last call."""
+    if len(sys.modules) == _seen_count[0]:
+        return
+    _seen_count[0] = len(sys.modules)
     for name, mod in list(sys.modules.items()):
         if name in _scanned or mod is None:
             continue
@@ -170,7 +176,6 @@ class Checker:
 
 
 _MISSING = object()
-_FUNCTION = type(lambda: None)
 
 
 def _written_by_candidate(obj):
@@ -180,7 +185,7 @@ def _written_by_candidate(obj):
     brings math.pow over the builtin pow, `from numpy import *` numpy's
     round) is not."""
     t = type(obj)
-    if t is _FUNCTION:
+    if t is types.FunctionType:
         return obj.__code__.co_filename.startswith("<")
     if isinstance(obj, type):
         return bool(_TYPE_FLAGS(obj) & _HEAPTYPE) and obj not in _trusted

@@ -26,6 +26,7 @@ import re
 import struct
 import os
 import sys
+import types
 
 EXIT_OK = 0
 EXIT_RUNNER_ERROR = 70
@@ -531,7 +532,7 @@ def _assert_child(program, test, entry_point, guard, tmp, ctx, forgery_check):
         with verdict_guard.SwallowIO():
             exec(code, exec_globals)
             fn, check = exec_globals.get(entry_point), exec_globals.get("check")
-            if forgery_check and callable(fn) and type(check) is _FUNCTION:
+            if forgery_check and callable(fn) and type(check) is types.FunctionType:
                 def candidate(*args, **kwargs):
                     answer = fn(*args, **kwargs)
                     checker.forged(answer)
@@ -547,14 +548,11 @@ def _assert_child(program, test, entry_point, guard, tmp, ctx, forgery_check):
         # dies and the harness records "timed out".
         f["harness"] = ("failed: " + text)[:MAX_MESSAGE] if ok else "timed out"
         return f
-    test_names = verdict_forgery.names_used(check.__code__) if type(check) is _FUNCTION else ()
+    test_names = verdict_forgery.names_used(check.__code__) if type(check) is types.FunctionType else ()
     why = checker.found or checker.rebound(exec_globals, test_names)
     if why:
         return forged_report(why, "passed")
     return {"status": "passed", "harness": "passed"}
-
-
-_FUNCTION = type(lambda: None)
 
 
 def forged_report(why, harness):

@@ -88,7 +88,7 @@ find "$root/usr/share/doc" -mindepth 2 ! -name copyright ! -type d -delete 2>/de
 find "$root/usr/share/doc" -mindepth 1 -type d -empty -delete 2>/dev/null || true
 rm -rf "$root/usr/share/man/"* "$root/usr/share/info/"* "$root/usr/share/locale/"* \
 	"$root/var/cache/apt/"*.bin "$root/var/cache/apt/archives/"*.deb "$root/var/lib/apt/lists/"* \
-	"$root/var/log/"*.log "$root/var/log/apt/"* "$root/tmp/"* "$root/root/.bash_history" 2>/dev/null || true
+	"$root/var/log/"*.log "$root/var/log/apt/"* "$root/tmp/"* 2>/dev/null || true
 : >"$root/etc/machine-id"
 echo verdict-base >"$root/etc/hostname"
 

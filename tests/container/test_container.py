@@ -31,31 +31,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 SHARED = os.environ.get("VERDICT_SHARED") or os.path.join(os.path.dirname(ROOT), "shared")
 HUMANEVAL = os.path.join(SHARED, "datasets", "humaneval", "HumanEval.jsonl.gz")
-
-
-class Tap:
-    def __init__(self):
-        self.n = 0
-        self.failed = 0
-
-    def ok(self, cond, name, detail=None):
-        self.n += 1
-        print("%s %d - %s" % ("ok" if cond else "not ok", self.n, name), flush=True)
-        if not cond:
-            self.failed += 1
-            if detail is not None:
-                for line in str(detail).splitlines()[:30]:
-                    print("#   " + line[:400], flush=True)
-        return bool(cond)
-
-    def diag(self, msg):
-        for line in str(msg).splitlines():
-            print("# " + line, flush=True)
-
-    def done(self):
-        print("1..%d" % self.n, flush=True)
-        print("%d passed, %d failed" % (self.n - self.failed, self.failed), flush=True)
-        return 1 if self.failed else 0
+sys.path.insert(0, os.path.dirname(HERE))
+from http_harness import Tap  # noqa: E402
 
 
 class Http:

@@ -19,6 +19,8 @@ import tempfile
 ROOT = (sys.argv[1] if len(sys.argv) > 1 else os.environ.get("VERDICT_SOURCE_ROOT")) or \
     os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 K8S = os.path.join(ROOT, "deploy", "k8s")
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from http_harness import Tap  # noqa: E402
 
 
 # ------------------------------------------------------------ YAML subset --
@@ -218,26 +220,6 @@ def _seq(lines, pos, indent, name):
 
 
 # ----------------------------------------------------------------- checks --
-
-class Tap:
-    def __init__(self):
-        self.n = 0
-        self.failed = 0
-
-    def ok(self, cond, name, detail=None):
-        self.n += 1
-        print("%s %d - %s" % ("ok" if cond else "not ok", self.n, name), flush=True)
-        if not cond:
-            self.failed += 1
-            if detail is not None:
-                for line in str(detail).splitlines()[:20]:
-                    print("#   " + line, flush=True)
-        return bool(cond)
-
-    def done(self):
-        print("1..%d" % self.n, flush=True)
-        return 1 if self.failed else 0
-
 
 def get(o, path, default=None):
     for k in path.split("."):
