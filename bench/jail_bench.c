@@ -22,7 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "embedded.h"
+#include "base/embedded.h"
 #include "jail.h"
 
 #define WARMUP 3

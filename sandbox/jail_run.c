@@ -23,40 +23,6 @@
 #include "jail_child.h"
 #include "jail_internal.h"
 
-
-const char *jail_stage_name(enum jail_stage s)
-{
-	switch (s) {
-	case JAIL_STAGE_NONE:
-		return "none";
-	case JAIL_STAGE_SYNC:
-		return "synchronising with the supervisor";
-	case JAIL_STAGE_SETSID:
-		return "setsid";
-	case JAIL_STAGE_ROOT:
-		return "building the root";
-	case JAIL_STAGE_PIVOT:
-		return "pivot_root";
-	case JAIL_STAGE_HOSTNAME:
-		return "sethostname";
-	case JAIL_STAGE_FORK:
-		return "fork of the program";
-	case JAIL_STAGE_FDS:
-		return "arranging file descriptors";
-	case JAIL_STAGE_LIMITS:
-		return "setrlimit";
-	case JAIL_STAGE_PRIVS:
-		return "dropping privileges";
-	case JAIL_STAGE_SECCOMP:
-		return "installing the seccomp filter";
-	case JAIL_STAGE_EXEC:
-		return "execve of the interpreter";
-	case JAIL_STAGE_WAIT:
-		return "waiting for the program";
-	}
-	return "unknown stage";
-}
-
 static bool valid_file_name(const char *name)
 {
 	return name && name[0] && name[0] != '.' && !strchr(name, '/') && strlen(name) < 200;

@@ -17,7 +17,7 @@
 #include <cjson/cJSON.h>
 
 #include "cleanup.h"
-#include "extract.h"
+#include "extract/extract.h"
 
 static void cleanup_json(cJSON **j)
 {

@@ -7,7 +7,7 @@ usage: fidelity_extract.py SAMPLES.jsonl [EXTRACT_TOOL] [--lcb EVAL_ALL.json.gz]
 SAMPLES.jsonl is an lm-eval `--log_samples` file of the omnimergekit
 `humaneval_chat` task (resps[0][0] = raw response, doc.prompt, and
 filtered_resps[0] = the program lm-eval ran). EXTRACT_TOOL (default
-$VERDICT_EXTRACT_TOOL) is tests/extract_tool built from src/extract.c.
+$VERDICT_EXTRACT_TOOL) is tests/extract_tool built from src/extract/extract.c.
 
 First the shapes of fixtures/extract/shapes.jsonl, end to end (C side, then
 the runner's selection). For every sample: the C side's blocks and fallback, given to

@@ -1,4 +1,4 @@
-/* Real-data check of src/lcb_tests.c (TAP): decode every row of the
+/* Real-data check of src/input/lcb_tests.c (TAP): decode every row of the
  * LiveCodeBench file given as argv[1] (gzip JSONL in the official
  * code_generation_lite row format) and compare with what the official
  * Python decoding gives for the same file.
@@ -22,7 +22,7 @@
 #include <cjson/cJSON.h>
 
 #include "cleanup.h"
-#include "lcb_tests.h"
+#include "input/lcb_tests.h"
 #include "tap.h"
 
 #define EXPECT_PROBLEMS 184

@@ -1,4 +1,4 @@
-/* libFuzzer harness for the POST /score request parser (src/http_request.c).
+/* libFuzzer harness for the POST /score request parser (src/http/http_request.c).
  *
  *   clang -fsanitize=fuzzer,address,undefined ... tests/http_fuzz_request.c
  *   gcc -DFUZZ_REPLAY_MAIN -fsanitize=address,undefined ... ; ./a.out fixtures/http/corpus
@@ -18,7 +18,7 @@
 #include <string.h>
 
 #include "cleanup.h"
-#include "http_request.h"
+#include "http/http_request.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

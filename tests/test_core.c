@@ -9,14 +9,14 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "audit.h"
-#include "digest.h"
-#include "json_span.h"
-#include "jsonl.h"
-#include "passk.h"
-#include "scheduler.h"
+#include "score/audit.h"
+#include "base/digest.h"
+#include "base/json_span.h"
+#include "base/jsonl.h"
+#include "score/passk.h"
+#include "score/scheduler.h"
 #include "tap.h"
-#include "text.h"
+#include "base/text.h"
 
 static void test_digests(void)
 {

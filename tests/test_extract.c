@@ -1,4 +1,4 @@
-/* Unit tests for src/extract.c and src/reasoning.c (TAP). One test per
+/* Unit tests for src/extract/extract.c and src/extract/reasoning.c (TAP). One test per
  * extraction shape, plus the helpers, the JSON views, PCRE2 limits, threads. */
 #define _GNU_SOURCE
 #include <pthread.h>
@@ -10,8 +10,8 @@
 #include <cjson/cJSON.h>
 
 #include "cleanup.h"
-#include "extract.h"
-#include "reasoning.h"
+#include "extract/extract.h"
+#include "extract/reasoning.h"
 #include "tap.h"
 
 static struct extractor *ex;

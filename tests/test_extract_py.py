@@ -82,7 +82,7 @@ def ref_parse_trim(block):
 
 
 def c_side(resp):
-    """What src/extract.c hands the runner: dedented blocks and fallback."""
+    """What src/extract/extract.c hands the runner: dedented blocks and fallback."""
     blocks = [ref_dedent(b) for b in FENCED_BLOCK.findall(resp)]
     r = OPEN_FENCE.sub("", resp)
     i = r.find("```")

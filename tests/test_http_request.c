@@ -1,11 +1,11 @@
-/* Unit tests of the POST /score request parser (src/http_request.c): the
+/* Unit tests of the POST /score request parser (src/http/http_request.c): the
  * plan a body turns into, and the field each refusal names. No jail, no
  * server. argv[1]: fixtures/http/mini.jsonl. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "http_request.h"
+#include "http/http_request.h"
 #include "tap.h"
 
 static struct request_dataset named[1];

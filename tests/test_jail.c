@@ -49,9 +49,9 @@
 #include <zlib.h>
 
 #include "cleanup.h"
-#include "embedded.h"
+#include "base/embedded.h"
 #include "jail.h"
-#include "embedded.h"
+#include "base/embedded.h"
 #include "pool.h"
 #include "tap.h"
 

@@ -1,4 +1,4 @@
-/* Unit tests for src/lcb_tests.c (TAP). argv[1] is the fixtures/lcb
+/* Unit tests for src/input/lcb_tests.c (TAP). argv[1] is the fixtures/lcb
  * directory written by tests/gen_lcb_vectors.py; without it,
  * $VERDICT_SOURCE_ROOT/fixtures/lcb, else ./fixtures/lcb. */
 #include <errno.h>
@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "cleanup.h"
-#include "lcb_tests.h"
+#include "input/lcb_tests.h"
 #include "tap.h"
 
 static const char *fixtures = "fixtures/lcb";

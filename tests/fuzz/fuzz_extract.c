@@ -18,8 +18,8 @@
 #include <cjson/cJSON.h>
 
 #include "cleanup.h"
-#include "extract.h"
-#include "reasoning.h"
+#include "extract/extract.h"
+#include "extract/reasoning.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

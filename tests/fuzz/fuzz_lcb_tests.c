@@ -24,7 +24,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
-#include "lcb_tests.h"
+#include "input/lcb_tests.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

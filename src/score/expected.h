@@ -1,0 +1,40 @@
+/* Canonical outputs for evalplus's differential testing: the expected value
+ * of every base and plus input, computed by running the canonical solution
+ * in the jail once per dataset and cached by the dataset's hash, with the
+ * per-input times that set each input's time limit. */
+#ifndef VERDICT_EXPECTED_H
+#define VERDICT_EXPECTED_H
+
+#include <cjson/cJSON.h>
+
+#include "input/problem.h"
+#include "score/profile.h"
+#include "input/samples.h"
+#include "score/score.h"
+
+struct scorer;
+struct expected_set;
+
+/* Make sure every task scored with the evalplus profile has its canonical
+ * outputs (from the cache or computed now, in parallel). *out is NULL when no
+ * sample needs them. Returns 0, or -1 with err. */
+int expected_prepare(struct scorer *sc, const struct dataset *ds, const struct sample_set *set,
+		     const struct problem **probs, const enum profile *profiles, struct expected_set **out, char *err,
+		     size_t errlen);
+
+/* Add both splits of `p` (raw inputs, expected outputs, per-input time
+ * limits) and atol to an evalplus job. *budget_s is evalplus's process
+ * budget summed over the splits; *job_bytes the size of what was added. */
+int expected_attach(const struct expected_set *e, const struct problem *p, const char *evalplus_version, cJSON *job,
+		    double *budget_s, size_t *job_bytes, char *err, size_t errlen);
+
+/* The estimated cost of one job of `p` in milliseconds (0 when unknown):
+ * the scorer starts the longest jobs first. */
+double expected_cost_ms(const struct expected_set *e, const struct problem *p);
+
+/* Read the per-split statuses of an evalplus result record into v. */
+void expected_read_splits(const cJSON *result, struct sample_verdict *v);
+
+void expected_free(struct expected_set **e);
+
+#endif
