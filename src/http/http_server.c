@@ -184,6 +184,10 @@ static void log_request(const struct exchange *x)
 		error[0] ? "\"" : "");
 }
 
+/* libmicrohttpd hands its own format string; the attribute tells the
+ * compiler (clang's -Wformat-nonliteral) that it is a printf format. */
+static void mhd_logger(void *cls, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
+
 static void mhd_logger(void *cls, const char *fmt, va_list ap)
 {
 	char msg[512];
