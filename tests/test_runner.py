@@ -612,6 +612,12 @@ def _():
     whats = ["F.__eq__", "builtins.abs", "global 'abs'", "math.isclose", "sys.modules['math']"]
     for prog, what in zip(progs, whats):
         res = result(assert_job(prog, ABS_TEST))
+        if what == "builtins.abs":
+            # check() looks up the builtins as they were before the program
+            # ran (verdict_kind_assert._tests_function): the rebinding does
+            # not reach the test, which then simply fails.
+            check_eq((res["status"], res.get("exc_type")), ("failed", "AssertionError"), what)
+            continue
         check_eq((res["status"], res.get("exc_type")), ("failed", "ForgedResult"), what)
         assert what in res["forged"], (what, res["forged"])
 

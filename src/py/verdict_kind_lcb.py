@@ -108,10 +108,12 @@ def _lcb_functional_child(send, program, func_name, tests, limit, guard, ctx, fo
     import verdict_forgery
     import verdict_guard
     import verdict_lcb
+    import verdict_tracing
     die = os._exit
     sys.set_int_max_str_digits(verdict_lcb.INT_MAX_STR_DIGITS)
     verdict_guard.apply(guard, ctx.resource)
     checker = verdict_forgery.Checker(forgery_check)
+    watch = verdict_tracing.Watch(forgery_check)
     TimeoutException = verdict_lcb.TimeoutException
     code_text = verdict_lcb.IMPORT_STRING + "\n\n" + program
 
@@ -147,6 +149,9 @@ def _lcb_functional_child(send, program, func_name, tests, limit, guard, ctx, fo
             return fail_testing(e)
         results = []
         total = 0.0
+        # The comparison below is the test: no tracer of the program may
+        # skip its lines.
+        watch.begin()
         for idx, (gt_inp, gt_out) in enumerate(zip(all_inputs, all_outputs)):
             send.progress(idx)
             try:
@@ -181,6 +186,7 @@ def _lcb_functional_child(send, program, func_name, tests, limit, guard, ctx, fo
                 return {"results": results, "metadata": meta}
             finally:
                 faulthandler.disable()
+        traced = watch.end()
         # The process's exit waits for the threads the program left running;
         # within the wall cap a test has (3x its limit), else the run never
         # ended: a time-out of the last test, not a hang.
@@ -190,8 +196,8 @@ def _lcb_functional_child(send, program, func_name, tests, limit, guard, ctx, fo
             meta = verdict_lcb.exception_metadata(verdict_lcb.TIMEOUT_REPR, True, gt_inp, gt_out)
             return {"results": results, "metadata": meta, "threads_left": len(left)}
         out = {"results": results, "metadata": {"execution time": total}}
-        if checker.found or checker.rebound():
-            out["forged"] = checker.found
+        if checker.found or traced or checker.rebound():
+            out["forged"] = checker.found or traced
         return out
     except Exception:
         raise
