@@ -24,7 +24,7 @@ enum jail_op_kind {
 	JAIL_OP_MKDIR,	  /* dst: create directory (mode) */
 	JAIL_OP_TOUCH,	  /* dst: create empty file, a bind target */
 	JAIL_OP_SYMLINK,  /* dst -> src */
-	JAIL_OP_BIND_RO,  /* bind src at dst, then remount read-only keeping locked flags */
+	JAIL_OP_BIND_RO,  /* bind src at dst recursively, then read-only, nosuid, nodev all the way down */
 	JAIL_OP_BIND_DEV, /* bind the device node src at dst (read-write, nosuid, noexec) */
 	JAIL_OP_TMPFS,	  /* mount a tmpfs at dst with options src */
 	JAIL_OP_PROC,	  /* mount a proc for the jail's pid namespace at dst */
@@ -79,6 +79,18 @@ void jail_root_plan_print(const struct jail_root_plan *p, FILE *f);
  * process; async-signal-safe. On failure returns -errno and sets *failed_op
  * (index, or -1 for the pivot step). */
 int jail_root_enter(const struct jail_root_plan *p, int *failed_op);
+
+/* ---- read-only binds (jail_readonly.c) ---- */
+
+/* Make the mount at `path` and every mount under it read-only, nosuid and
+ * nodev: mount_setattr(AT_RECURSIVE), else a remount of each submount found
+ * in /proc/self/mountinfo, then checked (`locked`: the flags the top mount
+ * must keep). Returns 0 or -errno (-EPERM: a submount stayed writable).
+ * Async-signal-safe. */
+int jail_readonly_tree(const char *path, unsigned long locked);
+/* Whether this kernel (and the seccomp profile verdict runs under) has
+ * mount_setattr(2); otherwise each submount is remounted on its own. */
+bool jail_readonly_has_setattr(void);
 
 /* ---- privileges (jail_privs.c) ---- */
 
