@@ -164,6 +164,29 @@ int jail_spawn(const struct jail_config *c, struct jail_child_args *args, int sy
 int jail_run_unshared(const struct jail_config *c, const struct jail_spec *s, const struct jail_limits *lim,
 		      struct jail_result *r);
 
+/* ---- scheduler statistics of a run (jail_sched.c) ---- */
+
+#define JAIL_SCHED_TASKS 128
+
+struct jail_sched_task {
+	pid_t tid;
+	uint64_t cpu_ns, wait_ns;
+};
+
+/* Every task of a run at one moment (the first JAIL_SCHED_TASKS). */
+struct jail_sched_sample {
+	uint64_t at_ms;
+	bool ok; /* at least one schedstat was read */
+	size_t n;
+	struct jail_sched_task t[JAIL_SCHED_TASKS];
+};
+
+/* Read the schedstat of every task under the run's init `init` (host pid). */
+void jail_sched_sample(pid_t init, struct jail_sched_sample *s);
+/* Judge the span between two samples (see jail_sched.c). */
+void jail_sched_judge(const struct jail_sched_sample *from, const struct jail_sched_sample *to,
+		      struct jail_sched *out);
+
 /* ---- watching a run (jail_watch.c) ---- */
 
 #define JAIL_TAIL_SIZE 4096
@@ -200,6 +223,9 @@ struct jail_watch {
 	int init_wstatus;
 	enum jail_kill_reason killed;
 	uint64_t cpu_at_kill;
+	struct jail_sched_sample sched_from; /* at three quarters of the wall limit */
+	bool sched_from_taken;
+	struct jail_sched sched; /* judged at the deadline */
 };
 
 uint64_t jail_now_ms(void);
