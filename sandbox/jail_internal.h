@@ -175,7 +175,7 @@ struct jail_sched_task {
 
 /* Every task of a run at one moment (the first JAIL_SCHED_TASKS). */
 struct jail_sched_sample {
-	uint64_t at_ms;
+	uint64_t at_ms; /* CLOCK_MONOTONIC, as jail_now_ms() */
 	bool ok; /* at least one schedstat was read */
 	size_t n;
 	struct jail_sched_task t[JAIL_SCHED_TASKS];

@@ -20,11 +20,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "jail_internal.h"
 
 #define MAX_PROCESSES 256
+
+static uint64_t monotonic_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
 
 static ssize_t read_small(const char *path, char *buf, size_t len)
 {
@@ -74,7 +82,7 @@ static void add_children(pid_t pid, pid_t tid, pid_t *queue, size_t *n, size_t c
 
 void jail_sched_sample(pid_t init, struct jail_sched_sample *s)
 {
-	s->at_ms = jail_now_ms();
+	s->at_ms = monotonic_ms();
 	s->n = 0;
 	s->ok = false;
 	pid_t queue[MAX_PROCESSES];
