@@ -120,7 +120,11 @@ def main():
                 t.ok(s["wall_ms"] < 6000 and "fd 0" in s.get("detail", ""),
                      "%s: known at once (%d ms, under the 6 s limit), the detail says why" % (name, s["wall_ms"]),
                      s.get("detail"))
-        results, why = official_verdicts(d, row)
+        if os.environ.get("VERDICT_FIDELITY_QUICK") == "1":
+            # The sanitizer pass of CI: the comparison was made by the run before.
+            results, why = None, "VERDICT_FIDELITY_QUICK: compared by the full run"
+        else:
+            results, why = official_verdicts(d, row)
         if results is None:
             t.skip("the official lcb_runner grades the same programs alike", why)
         else:

@@ -313,8 +313,8 @@ _READ_SYSCALLS = {"x86_64": {0, 17, 19, 295, 327}, "aarch64": {63, 65, 67, 69, 2
 FD0_POLL_S = 0.05
 
 
-def blocked_on_pipe(pid, ino, _read_syscalls=_READ_SYSCALLS.get(os.uname().machine, ())):
-    """Whether a thread of `pid` sits in a read of the pipe `ino` (its fd 0,
+def blocked_on_pipe(pid, pipe, _read_syscalls=_READ_SYSCALLS.get(os.uname().machine, ())):
+    """Whether a thread of `pid` sits in a read of `pipe` ((st_dev, st_ino); its fd 0,
     or the same pipe opened again as /dev/stdin or dup'ed), per
     /proc/PID/task/TID/syscall ("NR FD ..." while in a system call) and
     /proc/PID/fd/FD. False when /proc is not there (a runtime that masks
@@ -329,7 +329,8 @@ def blocked_on_pipe(pid, ino, _read_syscalls=_READ_SYSCALLS.get(os.uname().machi
                 fields = f.read().split()
             if len(fields) < 2 or not fields[0].isdigit() or int(fields[0]) not in _read_syscalls:
                 continue
-            if os.stat("/proc/%d/fd/%d" % (pid, int(fields[1], 16))).st_ino == ino:
+            st = os.stat("/proc/%d/fd/%d" % (pid, int(fields[1], 16)))
+            if (st.st_dev, st.st_ino) == pipe:
                 return True
         except (OSError, ValueError):
             continue
@@ -378,7 +379,8 @@ def spawn(ctx, argv, cwd, stdin_bytes, limit_s, grader_fd0=False):
             os.close(fd0_r)
             os.close(input_r)
         fin = input_w
-        fd0_ino = os.fstat(fd0_w).st_ino
+        st = os.fstat(fd0_w)
+        fd0_pipe = (st.st_dev, st.st_ino)
     else:
         p = subprocess.Popen(argv + ["-"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE, cwd=cwd, env=env, close_fds=True,
@@ -426,7 +428,7 @@ def spawn(ctx, argv, cwd, stdin_bytes, limit_s, grader_fd0=False):
                 status, rusage = st, ru
         if status is None and grader_fd0 and not killed and now >= next_fd0_check:
             next_fd0_check = now + FD0_POLL_S
-            if blocked_on_pipe(p.pid, fd0_ino):
+            if blocked_on_pipe(p.pid, fd0_pipe):
                 fd0_read = killed = True
                 kill()
         if status is not None and not open_r:
