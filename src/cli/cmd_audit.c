@@ -13,6 +13,7 @@
 #include "score/calibrate.h"
 #include "cli/commands.h"
 #include "base/options.h"
+#include "report/html.h"
 #include "report/report.h"
 #include "score/score.h"
 
@@ -29,7 +30,10 @@ static void usage(FILE *f)
 		"  -k K[,K...]          pass@k values (default 1)\n"
 		"  -j N                 programs run in parallel (default: number of cores)\n"
 		"  --json               print the report as JSON (docs/schema.md)\n"
-		"  --explain            print every sample's verdict and extracted program\n"
+		"  --explain            print every sample's verdict and extracted program (with --json: add\n"
+		"                       each raw completion and program to its record)\n"
+		"  --html FILE          also write the report as one self-contained HTML page (\"-\": stdout):\n"
+		"                       figures, charts, and every sample with its completion and program\n"
 		"  --no-exec            audits only: run nothing\n"
 		"  --keep-reasoning     do not remove <think>/harmony/Gemma reasoning before extraction\n"
 		"  --no-reasoning-content  never take code from reasoning_content\n"
@@ -103,6 +107,25 @@ static void progress_cb(void *ctx, size_t done, size_t total)
 		fprintf(stderr, "\n");
 }
 
+/* The page is rendered from the report's JSON with every text in it. */
+static int write_html(const char *path, const struct report_context *c, const struct score_report *rep)
+{
+	struct report_context all = *c;
+	all.include_programs = true;
+	all.include_completions = true;
+	cJSON *j = report_json(&all, rep);
+	char err[512];
+	if (!j) {
+		fprintf(stderr, "verdict audit: out of memory for the HTML page\n");
+		return -1;
+	}
+	int rc = html_audit_write(path, j, err, sizeof(err));
+	cJSON_Delete(j);
+	if (rc < 0)
+		fprintf(stderr, "verdict audit: %s\n", err);
+	return rc;
+}
+
 int cmd_audit(int argc, char **argv)
 {
 	struct common_opts co;
@@ -111,6 +134,7 @@ int cmd_audit(int argc, char **argv)
 	score_options_default(&so);
 	const char *dataset_path = NULL, *cache_dir = NULL;
 	enum samples_format fmt = SAMPLES_AUTO;
+	const char *html_path = NULL;
 	bool json = false, explain = false, no_cache = false, calibrate_now = false, no_pool = false;
 	int jobs = 0;
 	static const struct option longopts[] = {
@@ -120,6 +144,7 @@ int cmd_audit(int argc, char **argv)
 		{ "profile", required_argument, NULL, 'P' },
 		{ "json", no_argument, NULL, 'J' },
 		{ "explain", no_argument, NULL, 'E' },
+		{ "html", required_argument, NULL, 'H' },
 		{ "no-exec", no_argument, NULL, 'N' },
 		{ "keep-reasoning", no_argument, NULL, 'R' },
 		{ "no-reasoning-content", no_argument, NULL, 'C' },
@@ -184,6 +209,11 @@ int cmd_audit(int argc, char **argv)
 			break;
 		case 'E':
 			explain = true;
+			so.keep_programs = true;
+			break;
+		case 'H':
+			html_path = optarg;
+			/* The page shows what ran. */
 			so.keep_programs = true;
 			break;
 		case 'N':
@@ -306,7 +336,7 @@ int cmd_audit(int argc, char **argv)
 			goto out;
 		}
 	}
-	struct progress prog = { .tty = isatty(STDERR_FILENO) && !json };
+	struct progress prog = { .tty = isatty(STDERR_FILENO) && !json && !(html_path && strcmp(html_path, "-") == 0) };
 	clock_gettime(CLOCK_MONOTONIC, &prog.start);
 	prog.last = prog.start;
 	so.progress = progress_cb;
@@ -320,9 +350,15 @@ int cmd_audit(int argc, char **argv)
 		calibrate_apply(sc, &so, ds, &set, &rep, calibrate_now);
 	struct report_context ctx = {
 		.source = samples_path, .ds = ds, .set = &set, .jail = sc ? &jc : NULL, .opts = &so,
-		.include_programs = explain,
+		.include_programs = explain, .include_completions = explain,
 	};
-	if (json) {
+	if (html_path && write_html(html_path, &ctx, &rep) < 0) {
+		score_report_free(&rep);
+		goto out;
+	}
+	if (html_path && strcmp(html_path, "-") == 0) {
+		/* The page is the output. */
+	} else if (json) {
 		cJSON *j = report_json(&ctx, &rep);
 		char *text = j ? cJSON_PrintUnformatted(j) : NULL;
 		if (text)

@@ -19,7 +19,8 @@ struct report_context {
 	const struct sample_set *set;
 	const struct jail_config *jail;
 	const struct score_options *opts;
-	bool include_programs;
+	bool include_programs;	       /* samples[].program */
+	bool include_completions;      /* samples[].completion and .reasoning (the HTML page shows them) */
 };
 
 /* The benchmark label of the table, e.g. "HumanEval-164". */

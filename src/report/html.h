@@ -1,0 +1,26 @@
+/* Self-contained HTML pages of reports (`verdict audit --html`, `verdict
+ * report --html`): one file with inline CSS, SVG and a little script, no
+ * network needed to view it, every string from the report escaped
+ * (html_out.h). The page is rendered from the report's JSON object
+ * (docs/schema.md), so a page of a saved report and a page written by the
+ * audit itself are the same page. */
+#ifndef VERDICT_HTML_H
+#define VERDICT_HTML_H
+
+#include <stddef.h>
+
+#include <cjson/cJSON.h>
+
+#include "report/html_out.h"
+
+/* Write the audit page of `report` to `path` ("-": stdout). Returns 0, or
+ * -1 with err (nothing is left at `path` then). */
+int html_audit_write(const char *path, const cJSON *report, char *err, size_t errlen);
+
+/* The sections, for pages that combine them. */
+void html_audit_sections(struct html_out *o, const cJSON *report);
+void html_samples_section(struct html_out *o, const cJSON *report);
+/* The `harness` block (docs/schema.md), when the report has one. */
+void html_harness_section(struct html_out *o, const cJSON *report);
+
+#endif
