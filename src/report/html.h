@@ -17,6 +17,9 @@
  * -1 with err (nothing is left at `path` then). */
 int html_audit_write(const char *path, const cJSON *report, char *err, size_t errlen);
 
+/* The same page written to `o`; -1 when the page's assets are missing. */
+int html_audit_page(struct html_out *o, const cJSON *report);
+
 /* The sections, for pages that combine them. */
 void html_audit_sections(struct html_out *o, const cJSON *report);
 void html_samples_section(struct html_out *o, const cJSON *report);

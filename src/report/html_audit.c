@@ -459,7 +459,7 @@ static void errors_section(struct html_out *o, const cJSON *r)
 	if (!errors || !errors->child)
 		return;
 	html_fmt(o, "<section id=\"errors\">\n<h2>Input lines that could not be read (%d)</h2>\n"
-		    "<table><thead><tr><th class=\"n\">line</th><th>error</th></tr></thead><tbody>\n",
+		    "<table class=\"narrowfirst\"><thead><tr><th class=\"n\">line</th><th>error</th></tr></thead><tbody>\n",
 		 cJSON_GetArraySize(errors));
 	for (const cJSON *e = errors->child; e; e = e->next) {
 		html_fmt(o, "<tr><td class=\"n\">%.0f</td><td>", field_num_or(e, "line", 0));
@@ -500,22 +500,29 @@ static void page_data(struct html_out *o, const cJSON *r)
 	cJSON_Delete(copy);
 }
 
+int html_audit_page(struct html_out *o, const cJSON *r)
+{
+	const char *label = field_str(r, "bench_label");
+	char title[256];
+	snprintf(title, sizeof(title), "verdict audit: %.200s", label ? label : "report");
+	if (html_page_begin(o, title) < 0)
+		return -1;
+	html_audit_sections(o, r);
+	html_samples_section(o, r);
+	page_data(o, r);
+	html_page_end(o);
+	return 0;
+}
+
 int html_audit_write(const char *path, const cJSON *r, char *err, size_t errlen)
 {
 	struct html_out o;
 	if (html_out_open(&o, path, err, errlen) < 0)
 		return -1;
-	const char *label = field_str(r, "bench_label");
-	char title[256];
-	snprintf(title, sizeof(title), "verdict audit: %.200s", label ? label : "report");
-	if (html_page_begin(&o, title) < 0) {
+	if (html_audit_page(&o, r) < 0) {
 		snprintf(err, errlen, "the page's stylesheet and script are missing from this build");
 		html_out_close(&o, false, NULL, 0);
 		return -1;
 	}
-	html_audit_sections(&o, r);
-	html_samples_section(&o, r);
-	page_data(&o, r);
-	html_page_end(&o);
 	return html_out_close(&o, true, err, errlen);
 }

@@ -78,9 +78,12 @@ void chart_columns(struct html_out *o, const char *const *labels, const char *co
 			 left - 6, y + 4, v);
 	}
 	double slot = plot_w / (double)n_bins, gap = slot * 0.18;
+	/* Few bins: columns of a readable width, centred in their slot. */
 	double bar_w = (slot - gap) / (double)n_series;
+	if (bar_w > 64)
+		bar_w = 64;
 	for (size_t b = 0; b < n_bins; b++) {
-		double x0 = left + slot * (double)b + gap / 2;
+		double x0 = left + slot * ((double)b + 0.5) - bar_w * (double)n_series / 2;
 		for (size_t k = 0; k < n_series; k++) {
 			double v = s[k].values[b] > 0 ? s[k].values[b] : 0;
 			double h = plot_h * v / top_value;

@@ -73,7 +73,8 @@ static void cause_group(struct html_out *o, const cJSON *samples, const char *ca
 		html_raw(o, "</div>\n");
 		return;
 	}
-	html_raw(o, "<table><thead><tr><th>sample</th><th>verdict</th><th>harness</th><th></th></tr></thead><tbody>\n");
+	html_raw(o, "<table class=\"fixed\"><thead><tr><th>sample</th><th>verdict</th><th>harness</th><th></th></tr></thead>"
+		    "<tbody>\n");
 	for (const cJSON *d = list->child; d; d = d->next)
 		differing_sample(o, samples, d);
 	html_raw(o, "</tbody></table></div>\n");

@@ -28,9 +28,30 @@ static void names_add(struct names *nm, const char *name)
 	}
 }
 
-static void filter_bar(struct html_out *o, const cJSON *samples, size_t total)
+/* Flags are matched by their number in the list ("f3"), never by their
+ * text: a flag is any string in a saved report, spaces included. */
+static void list_flags(const cJSON *samples, struct names *fl)
 {
-	struct names st = { .n = 0 }, fl = { .n = 0 };
+	fl->n = 0;
+	for (const cJSON *s = samples->child; s; s = s->next) {
+		const cJSON *flags = field_arr(s, "flags");
+		for (const cJSON *f = flags ? flags->child : NULL; f; f = f->next)
+			if (cJSON_IsString(f))
+				names_add(fl, f->valuestring);
+	}
+}
+
+static long flag_number(const struct names *fl, const char *flag)
+{
+	for (size_t i = 0; i < fl->n; i++)
+		if (strcmp(fl->name[i], flag) == 0)
+			return (long)i;
+	return -1;
+}
+
+static void filter_bar(struct html_out *o, const cJSON *samples, const struct names *fl, size_t total)
+{
+	struct names st = { .n = 0 };
 	/* Known statuses first, in the schema's order, then others as found. */
 	for (size_t i = 0; i < field_n_statuses; i++)
 		for (const cJSON *s = samples->child; s; s = s->next)
@@ -40,10 +61,6 @@ static void filter_bar(struct html_out *o, const cJSON *samples, size_t total)
 		const char *status = field_str(s, "status");
 		if (status && strcmp(field_status_class(status), "st-other") == 0)
 			names_add(&st, status);
-		const cJSON *flags = field_arr(s, "flags");
-		for (const cJSON *f = flags ? flags->child : NULL; f; f = f->next)
-			if (cJSON_IsString(f))
-				names_add(&fl, f->valuestring);
 	}
 	/* Hidden until the script runs: without it there is nothing to filter with. */
 	html_raw(o, "<div id=\"filters\" hidden>\n<span class=\"muted\">status</span>\n");
@@ -56,12 +73,10 @@ static void filter_bar(struct html_out *o, const cJSON *samples, size_t total)
 	}
 	html_raw(o, "<button type=\"button\" data-all>all</button><button type=\"button\" data-none>none</button>\n");
 	html_raw(o, "<label><span class=\"muted\">flag</span> <select id=\"flag-filter\"><option value=\"\">any</option>");
-	for (size_t i = 0; i < fl.n; i++) {
-		html_raw(o, "<option value=\"");
-		html_attr(o, fl.name[i]);
-		html_raw(o, "\">");
-		html_attr(o, fl.name[i]); /* <option> holds text only */
-		html_fmt(o, " (%.0f)</option>", fl.count[i]);
+	for (size_t i = 0; i < fl->n; i++) {
+		html_fmt(o, "<option value=\"f%zu\">", i);
+		html_attr(o, fl->name[i]); /* <option> holds text only */
+		html_fmt(o, " (%.0f)</option>", fl->count[i]);
 	}
 	html_raw(o, "</select></label>\n<label><span class=\"muted\">task</span> <input type=\"search\" id=\"task-filter\" "
 		    "placeholder=\"task id contains\"></label>\n");
@@ -128,11 +143,11 @@ static void facts(struct html_out *o, const cJSON *s)
 	html_raw(o, "</div>\n");
 }
 
-static void text_pane(struct html_out *o, const char *title, const char *text, const char *missing)
+static void text_pane(struct html_out *o, const char *cls, const char *title, const char *text, const char *missing)
 {
 	html_fmt(o, "<div class=\"pane\"><h4>%s</h4>", title);
 	if (text) {
-		html_raw(o, "<pre>");
+		html_fmt(o, "<pre class=\"%s\">", cls);
 		html_text_block(o, text);
 		html_raw(o, "</pre>");
 	} else {
@@ -145,6 +160,7 @@ static void text_pane(struct html_out *o, const char *title, const char *text, c
 static void lcb_metadata(struct html_out *o, const cJSON *md)
 {
 	static const char *const keys[] = { "error_message", "inputs", "expected", "output" };
+	static const char *const titles[] = { "error", "failing test's input", "expected output", "the program's output" };
 	bool any = false;
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
 		const cJSON *v = cJSON_GetObjectItemCaseSensitive(md, keys[i]);
@@ -153,7 +169,7 @@ static void lcb_metadata(struct html_out *o, const cJSON *md)
 		if (!any)
 			html_raw(o, "<div class=\"panes\">");
 		any = true;
-		html_fmt(o, "<div class=\"pane\"><h4>%s</h4><pre>", keys[i]);
+		html_fmt(o, "<div class=\"pane\"><h4>%s</h4><pre>", titles[i]);
 		if (cJSON_IsString(v)) {
 			html_text_block(o, v->valuestring);
 		} else {
@@ -167,18 +183,21 @@ static void lcb_metadata(struct html_out *o, const cJSON *md)
 		html_raw(o, "</div>\n");
 }
 
-static void sample_row(struct html_out *o, const cJSON *s, size_t i, bool many_per_task)
+static void sample_row(struct html_out *o, const cJSON *s, size_t i, const struct names *fl, bool many_per_task)
 {
 	const char *status = field_str(s, "status"), *task = field_str(s, "task_id");
 	const cJSON *flags = field_arr(s, "flags");
 	html_fmt(o, "<details class=\"sample\" id=\"s-%zu\" data-status=\"", i);
 	html_attr(o, status);
 	html_raw(o, "\" data-flags=\"");
-	for (const cJSON *f = flags ? flags->child : NULL; f; f = f->next)
-		if (cJSON_IsString(f)) {
-			html_attr(o, f->valuestring);
-			html_raw(o, f->next ? " " : "");
+	const char *sep = "";
+	for (const cJSON *f = flags ? flags->child : NULL; f; f = f->next) {
+		long k = cJSON_IsString(f) ? flag_number(fl, f->valuestring) : -1;
+		if (k >= 0) {
+			html_fmt(o, "%sf%ld", sep, k);
+			sep = " ";
 		}
+	}
 	html_raw(o, "\" data-task=\"");
 	html_attr(o, task);
 	html_raw(o, "\">\n<summary><span class=\"task\">");
@@ -214,9 +233,9 @@ static void sample_row(struct html_out *o, const cJSON *s, size_t i, bool many_p
 	if (md)
 		lcb_metadata(o, md);
 	html_raw(o, "<div class=\"panes\">\n");
-	text_pane(o, "raw completion", field_str(s, "completion"),
+	text_pane(o, "completion", "raw completion", field_str(s, "completion"),
 		  "not in this report (saved without --explain)");
-	text_pane(o, "program that ran", field_str(s, "program"),
+	text_pane(o, "program", "program that ran", field_str(s, "program"),
 		  "not in this report (saved without --explain, or nothing ran)");
 	html_raw(o, "</div>\n");
 	const char *reasoning = field_str(s, "reasoning");
@@ -240,11 +259,13 @@ void html_samples_section(struct html_out *o, const cJSON *r)
 	bool many = false;
 	for (const cJSON *s = samples->child; s && !many; s = s->next)
 		many = field_num_or(s, "index", 0) > 0;
-	filter_bar(o, samples, total);
+	struct names fl;
+	list_flags(samples, &fl);
+	filter_bar(o, samples, &fl, total);
 	html_raw(o, "<div class=\"rowhead\"><span>task</span><span>status</span><span>flags</span>"
 		    "<span class=\"n\">wall time</span><span class=\"n\">chars</span></div>\n<div id=\"sample-list\">\n");
 	size_t i = 0;
 	for (const cJSON *s = samples->child; s; s = s->next, i++)
-		sample_row(o, s, i, many);
+		sample_row(o, s, i, &fl, many);
 	html_raw(o, "</div>\n</section>\n");
 }
