@@ -304,14 +304,18 @@ def edited_report(rep, tmp):
     r["isolation"]["layers"]["<img src=x onerror=window.__pwned=10>"] = {"state": "active", "detail": "\"><script>"}
     r["groups"] = {"difficulty": {"<script>window.__pwned=11</script>": {"tasks": 1, "pass_at_1": 1.0}},
                    "month": {"2024-01": {"tasks": 2, "pass_at_1": 0.5}, "</svg><img src=x>": {"tasks": 1, "pass_at_1": 0}}}
-    r["harness"] = {"profile": "human-eval", "pass_at_k": {"1": {"value": 0.25, "tasks_computable": 3, "tasks_total": 3}},
-                    "passed": 1, "n": 4,
-                    "differ": [{"cause": "<script>window.__pwned=12</script> tempfile", "count": 1,
-                                "samples": [{"task_id": "Hostile/0", "index": 0, "status": "passed",
-                                             "harness_status": "failed"}]},
-                               {"cause": "answer only in reasoning_content", "count": 1,
-                                "samples": [{"task_id": SCRIPT_TASK, "index": 0, "status": "error",
-                                             "harness_status": "error"}]}]}
+    # The harness block as docs/schema.md describes it: causes list row
+    # numbers into samples[]; each differing sample has its own record.
+    r["harness"] = {"profile": "lm-eval-chat", "pass_at_k": {"1": {"value": 0.25, "tasks_computable": 3, "tasks_total": 3}},
+                    "passed": 1, "scored": 4, "faithful_runs": 2, "differ": 2,
+                    "causes": [{"cause": "guard", "label": "<script>window.__pwned=12</script> tempfile", "count": 1,
+                                "samples": [0]},
+                               {"cause": "from_reasoning", "label": "answer only in reasoning_content", "count": 1,
+                                "samples": [2]}]}
+    r["samples"][0]["harness"] = {"profile": "lm-eval-chat", "status": "failed", "passed": False, "ran": True,
+                                  "differs": True, "cause": "guard",
+                                  "label": "<script>window.__pwned=12</script> tempfile",
+                                  "detail": "<img src=x onerror=\"window.__pwned=14\"> os.unlink is None"}
     path = os.path.join(tmp, "edited_report.json")
     with open(path, "wb") as f:
         f.write(json.dumps(r).encode().replace(b"RAWBYTES", b"\xff\xfe\xed\xa0\x80"))
@@ -385,7 +389,7 @@ def part_hostile(b, tmp):
                   " links: Array.from(document.querySelectorAll('#harness a')).map(a => a.getAttribute('href')),"
                   " fig: document.querySelector('[data-fig=harness-pass1]').textContent})")
     t.ok("<script>window.__pwned=12</script> tempfile" in h["text"] and "answer only in reasoning_content" in h["text"]
-         and h["fig"] == "0.2500" and h["links"] == ["#s-0", "#s-2"],
+         and "os.unlink is None" in h["text"] and h["fig"] == "0.2500" and h["links"] == ["#s-0", "#s-2"],
          "edited report page: the harness block shows the harness's pass@1 and the differing samples by cause, "
          "linked to their rows", h)
     weird = page.eval("document.querySelector('#s-1 .badge').textContent")

@@ -2,10 +2,13 @@
  * would report beside verdict's own score, and the samples whose two
  * verdicts differ, grouped by cause (docs/schema.md, `harness`).
  *
- * Read tolerantly: the differences may come as an array of groups
- * ({"cause", "count", "samples": [...]}) or as an object keyed by cause; a
- * sample may be an object (task_id, index, status, harness_status) or a
- * bare task id. Each links to its row in the sample list. */
+ * The block is {"profile", "pass_at_k", "passed", "scored", "differ" (a
+ * count), "causes": [{"cause", "label", "count", "samples": [row numbers
+ * into samples[]]}]}, and each sample may carry its own "harness" record
+ * ({"status", "cause", "label", "detail", ...}). Read tolerantly all the
+ * same: a group may list samples as objects ({"task_id", "index",
+ * "status", "harness_status"}) or task ids, and the groups may come as an
+ * object keyed by cause; each sample links to its row in the list. */
 #include <stdio.h>
 #include <string.h>
 
@@ -37,29 +40,39 @@ static void status_badge(struct html_out *o, const char *status)
 
 static void differing_sample(struct html_out *o, const cJSON *samples, const cJSON *d)
 {
-	const char *task = cJSON_IsString(d) ? d->valuestring : field_str(d, "task_id");
-	if (!task)
-		return;
-	double index = field_num_or(d, "index", 0);
-	long row = sample_row(samples, task, index);
-	html_raw(o, "<tr><td class=\"task\">");
-	if (row >= 0)
-		html_fmt(o, "<a href=\"#s-%ld\">", row);
+	long row = -1;
+	const cJSON *rec = NULL; /* the sample's own record */
+	if (cJSON_IsNumber(d) && d->valuedouble >= 0 && d->valuedouble < (double)cJSON_GetArraySize(samples)) {
+		row = (long)d->valuedouble;
+		rec = cJSON_GetArrayItem(samples, (int)row);
+	} else {
+		const char *task = cJSON_IsString(d) ? d->valuestring : field_str(d, "task_id");
+		if (!task)
+			return;
+		row = sample_row(samples, task, field_num_or(d, "index", 0));
+		rec = row >= 0 ? cJSON_GetArrayItem(samples, (int)row) : NULL;
+		if (!rec) {
+			html_raw(o, "<tr><td class=\"task\">");
+			html_text(o, task);
+			html_raw(o, "</td><td></td><td></td><td></td></tr>\n");
+			return;
+		}
+	}
+	const char *task = field_str(rec, "task_id");
+	double index = field_num_or(rec, "index", 0);
+	html_fmt(o, "<tr><td class=\"task\"><a href=\"#s-%ld\">", row);
 	html_text(o, task);
 	if (index > 0)
 		html_fmt(o, " #%.0f", index);
-	if (row >= 0)
-		html_raw(o, "</a>");
-	html_raw(o, "</td><td>");
-	const char *mine = field_str(d, "status");
-	if (!mine && row >= 0)
-		mine = field_str(cJSON_GetArrayItem(samples, (int)row), "status");
+	html_raw(o, "</a></td><td>");
+	const cJSON *h = field_obj(rec, "harness");
+	const char *mine = cJSON_IsObject(d) && field_str(d, "status") ? field_str(d, "status") : field_str(rec, "status");
 	status_badge(o, mine);
 	html_raw(o, "</td><td>");
-	const char *theirs = field_str(d, "harness_status");
-	status_badge(o, theirs ? theirs : field_str(d, "harness"));
+	const char *theirs = cJSON_IsObject(d) ? field_str(d, "harness_status") : NULL;
+	status_badge(o, theirs ? theirs : field_str(h, "status"));
 	html_raw(o, "</td><td>");
-	html_text(o, field_str(d, "note") ? field_str(d, "note") : field_str(d, "detail"));
+	html_text(o, field_str(h, "detail"));
 	html_raw(o, "</td></tr>\n");
 }
 
@@ -97,36 +110,41 @@ void html_harness_section(struct html_out *o, const cJSON *r)
 		return;
 	const cJSON *samples = field_arr(r, "samples");
 	const char *profile = field_str(h, "profile");
-	html_raw(o, "<section id=\"harness\">\n<h2>What the harness would report</h2>\n<p>");
-	html_raw(o, "<b>");
+	html_raw(o, "<section id=\"harness\">\n<h2>What the harness would report</h2>\n<p><b>");
 	html_text(o, profile ? profile : "the harness");
 	html_raw(o, "</b> would report ");
 	const cJSON *p1 = field_obj(field_obj(h, "pass_at_k"), "1");
 	double v, passed, n;
-	if (field_num(p1, "value", &v) || field_num(h, "pass_at_1", &v)) {
+	if (field_num(p1, "value", &v)) {
 		html_raw(o, "pass@1 <b data-fig=\"harness-pass1\">");
 		html_ratio(o, v);
 		html_raw(o, "</b>");
 	} else {
 		html_raw(o, "no pass@1");
 	}
-	if (field_num(h, "passed", &passed) && field_num(h, "n", &n))
+	if (field_num(h, "passed", &passed) && (field_num(h, "scored", &n) || field_num(h, "n", &n)))
 		html_fmt(o, " (%.0f/%.0f)", passed, n);
 	double own;
 	if (field_num(field_obj(field_obj(field_obj(r, "summary"), "pass_at_k"), "1"), "value", &own)) {
-		html_raw(o, "; verdict's score is ");
+		html_raw(o, " where verdict's score is ");
 		html_ratio(o, own);
 	}
+	double differ, runs;
+	if (field_num(h, "differ", &differ))
+		html_fmt(o, "; %.0f sample%s differ%s", differ, differ == 1 ? "" : "s", differ == 1 ? "s" : "");
+	if (field_num(h, "faithful_runs", &runs))
+		html_fmt(o, " (the harness's own job ran for %.0f)", runs);
 	html_raw(o, ".</p>\n");
-	static const char *const diff_keys[] = { "differ", "differences", "by_cause", "causes" };
+	static const char *const diff_keys[] = { "causes", "differences", "by_cause", "differ" };
 	const cJSON *diff = first_member(h, diff_keys, sizeof(diff_keys) / sizeof(diff_keys[0]));
 	size_t groups = 0;
 	if (cJSON_IsArray(diff)) {
-		for (const cJSON *g = diff->child; g; g = g->next, groups++) {
-			if (cJSON_IsObject(g) && field_arr(g, "samples"))
-				cause_group(o, samples, field_str(g, "cause"), field_arr(g, "samples"), field_num_or(g, "count", -1));
-			else if (cJSON_IsObject(g)) /* a flat list of differing samples, each with its cause */
-				cause_group(o, samples, field_str(g, "cause"), NULL, 1);
+		for (const cJSON *g = diff->child; g; g = g->next) {
+			if (!cJSON_IsObject(g))
+				continue;
+			const char *label = field_str(g, "label") ? field_str(g, "label") : field_str(g, "cause");
+			cause_group(o, samples, label, field_arr(g, "samples"), field_num_or(g, "count", -1));
+			groups++;
 		}
 	} else if (cJSON_IsObject(diff)) {
 		for (const cJSON *g = diff->child; g; g = g->next, groups++) {

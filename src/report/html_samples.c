@@ -120,6 +120,21 @@ static void facts(struct html_out *o, const cJSON *s)
 	fact(o, "plus", field_str(s, "plus_status"));
 	if (field_num(s, "lcb_error_code", &v))
 		html_fmt(o, "<span>LiveCodeBench code <b>%.0f</b></span>", v);
+	const cJSON *harness = field_obj(s, "harness");
+	if (field_str(harness, "status")) {
+		html_raw(o, "<span>");
+		html_text(o, field_str(harness, "profile") ? field_str(harness, "profile") : "the harness");
+		html_raw(o, " would say <b>");
+		html_text(o, field_str(harness, "status"));
+		html_raw(o, "</b>");
+		const char *why = field_str(harness, "label") ? field_str(harness, "label") : field_str(harness, "cause");
+		if (field_true(harness, "differs") && why) {
+			html_raw(o, " <span class=\"chip bad\">");
+			html_text(o, why);
+			html_raw(o, "</span>");
+		}
+		html_raw(o, "</span>");
+	}
 	const cJSON *ref = field_obj(s, "reference");
 	if (ref) {
 		html_raw(o, "<span>the file's verdict <b>");
