@@ -287,6 +287,10 @@ int cmd_audit(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	if (html_path && strcmp(html_path, "-") == 0 && json) {
+		fprintf(stderr, "verdict audit: --json and --html - would both write to stdout\n");
+		return 2;
+	}
 	const char *samples_path = argv[optind];
 	if (co.timeout_s > 0)
 		so.timeout_ms = (uint32_t)(co.timeout_s * 1000.0 + 0.5);
