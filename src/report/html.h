@@ -23,6 +23,9 @@ int html_audit_page(struct html_out *o, const cJSON *report);
 /* The sections, for pages that combine them. */
 void html_audit_sections(struct html_out *o, const cJSON *report);
 void html_samples_section(struct html_out *o, const cJSON *report);
+void html_lengths_section(struct html_out *o, const cJSON *report);
+/* LiveCodeBench's pass@1 by difficulty, platform and month, when present. */
+void html_groups_section(struct html_out *o, const cJSON *report);
 /* The `harness` block (docs/schema.md), when the report has one. */
 void html_harness_section(struct html_out *o, const cJSON *report);
 

@@ -1,6 +1,7 @@
-/* The audit page: what was scored, pass@k, the model-card audit, the
- * statuses, the completion lengths and (LiveCodeBench) the groups; then
- * the harness block and every sample (html_harness.c, html_samples.c). */
+/* The audit page: what was scored, pass@k, the model-card audit and the
+ * statuses; then the completion lengths (html_lengths.c), LiveCodeBench
+ * groups (html_groups.c), the harness block (html_harness.c), the input
+ * errors and every sample (html_samples.c). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -296,163 +297,6 @@ static void audit_card(struct html_out *o, const cJSON *r)
 	html_raw(o, "</ul>\n</section>\n");
 }
 
-/* Completion lengths in bins of 1-2-5 steps: lengths run from empty to tens
- * of thousands of characters, and the empty ones matter most. */
-static const double length_edges[] = { 0, 1, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000, 50000, 100000 };
-#define N_LENGTH_BINS (sizeof(length_edges) / sizeof(length_edges[0]))
-
-static size_t length_bin(double chars)
-{
-	size_t b = 0;
-	while (b + 1 < N_LENGTH_BINS && chars >= length_edges[b + 1])
-		b++;
-	return b;
-}
-
-static void bin_label(size_t b, char *buf, size_t n)
-{
-	double lo = length_edges[b];
-	if (b == 0) {
-		snprintf(buf, n, "empty");
-		return;
-	}
-	char a[16], z[16];
-	snprintf(a, sizeof(a), lo >= 1000 ? "%.0fk" : "%.0f", lo >= 1000 ? lo / 1000 : lo);
-	if (b + 1 == N_LENGTH_BINS) {
-		snprintf(buf, n, "%s+", a);
-		return;
-	}
-	double hi = length_edges[b + 1];
-	snprintf(z, sizeof(z), hi >= 1000 ? "%.0fk" : "%.0f", hi >= 1000 ? hi / 1000 : hi - 1);
-	snprintf(buf, n, "%s–%s", a, z);
-}
-
-static void lengths_chart(struct html_out *o, const cJSON *r)
-{
-	double passed[N_LENGTH_BINS] = { 0 }, failed[N_LENGTH_BINS] = { 0 }, other[N_LENGTH_BINS] = { 0 };
-	size_t seen = 0, last = 0;
-	bool any_pass = false, any_fail = false, any_other = false;
-	const cJSON *samples = field_arr(r, "samples");
-	for (const cJSON *s = samples ? samples->child : NULL; s; s = s->next) {
-		double chars;
-		if (!field_num(s, "chars", &chars))
-			continue;
-		const char *st = field_str(s, "status");
-		if (st && strcmp(st, "skipped") == 0)
-			continue;
-		size_t b = length_bin(chars);
-		seen++;
-		if (b > last)
-			last = b;
-		if (st && strcmp(st, "passed") == 0)
-			any_pass = true, passed[b]++;
-		else if (field_status_failed(st))
-			any_fail = true, failed[b]++;
-		else
-			any_other = true, other[b]++;
-	}
-	html_raw(o, "<section id=\"lengths\">\n<h2>Completion lengths</h2>\n");
-	if (!seen) {
-		html_raw(o, "<p class=\"muted\">This report records no completion lengths (samples[].chars).</p>\n</section>\n");
-		return;
-	}
-	html_raw(o, "<p class=\"sub\">Characters (code points) of each raw completion, as the audit counts them; "
-		    "scored samples that passed and that did not, apart.</p>\n");
-	char labels_buf[N_LENGTH_BINS][24];
-	const char *labels[N_LENGTH_BINS];
-	for (size_t b = 0; b <= last; b++) {
-		bin_label(b, labels_buf[b], sizeof(labels_buf[b]));
-		labels[b] = labels_buf[b];
-	}
-	struct chart_series s[3];
-	size_t ns = 0;
-	if (any_pass)
-		s[ns++] = (struct chart_series){ "passed", "st-passed", passed };
-	if (any_fail)
-		s[ns++] = (struct chart_series){ "did not pass", "st-failed", failed };
-	if (any_other)
-		s[ns++] = (struct chart_series){ "no verdict (not run, invalid, sandbox error)", "st-not_run", other };
-	chart_columns(o, labels, NULL, last + 1, s, ns, false, "completion lengths, passed and failed apart");
-	html_raw(o, "</section>\n");
-}
-
-static int cmp_member_name(const void *a, const void *b)
-{
-	return strcmp((*(const cJSON *const *)a)->string, (*(const cJSON *const *)b)->string);
-}
-
-static void group_table(struct html_out *o, const cJSON *dim)
-{
-	html_raw(o, "<table class=\"groups\"><thead><tr><th></th><th class=\"n\">tasks</th><th class=\"n\">pass@1</th>"
-		    "<th></th></tr></thead><tbody>\n");
-	for (const cJSON *g = dim->child; g; g = g->next) {
-		double p = field_num_or(g, "pass_at_1", 0);
-		html_raw(o, "<tr><td>");
-		html_text(o, g->string);
-		html_fmt(o, "</td><td class=\"n\">%.0f</td><td class=\"n\">", field_num_or(g, "tasks", 0));
-		html_ratio(o, p);
-		html_raw(o, "</td><td>");
-		chart_meter(o, p, 1, 0, "meter-accent");
-		html_raw(o, "</td></tr>\n");
-	}
-	html_raw(o, "</tbody></table>\n");
-}
-
-static void month_chart(struct html_out *o, const cJSON *dim)
-{
-	size_t n = (size_t)cJSON_GetArraySize(dim);
-	const cJSON **m = calloc(n ? n : 1, sizeof(*m));
-	double *v = calloc(n ? n : 1, sizeof(*v));
-	const char **labels = calloc(n ? n : 1, sizeof(*labels));
-	const char **notes = calloc(n ? n : 1, sizeof(*notes));
-	char (*note_buf)[32] = calloc(n ? n : 1, sizeof(*note_buf));
-	if (m && v && labels && notes && note_buf) {
-		size_t k = 0;
-		for (const cJSON *g = dim->child; g; g = g->next)
-			if (g->string)
-				m[k++] = g;
-		qsort(m, k, sizeof(*m), cmp_member_name);
-		for (size_t i = 0; i < k; i++) {
-			v[i] = field_num_or(m[i], "pass_at_1", 0);
-			labels[i] = m[i]->string;
-			snprintf(note_buf[i], sizeof(note_buf[i]), "%.0f tasks", field_num_or(m[i], "tasks", 0));
-			notes[i] = note_buf[i];
-		}
-		struct chart_series s = { "pass@1", "meter-accent", v };
-		chart_columns(o, labels, notes, k, &s, 1, true, "pass@1 by contest month");
-	}
-	free(m);
-	free(v);
-	free(labels);
-	free(notes);
-	free(note_buf);
-}
-
-static void groups_section(struct html_out *o, const cJSON *r)
-{
-	const cJSON *groups = field_obj(r, "groups");
-	if (!groups || !groups->child)
-		return;
-	html_raw(o, "<section id=\"groups\">\n<h2>pass@1 by group</h2>\n<div class=\"twocol\">\n");
-	for (const cJSON *dim = groups->child; dim; dim = dim->next) {
-		if (!cJSON_IsObject(dim) || !dim->string || strcmp(dim->string, "month") == 0)
-			continue;
-		html_raw(o, "<div><h3>by ");
-		html_text(o, dim->string);
-		html_raw(o, "</h3>\n");
-		group_table(o, dim);
-		html_raw(o, "</div>\n");
-	}
-	html_raw(o, "</div>\n");
-	const cJSON *month = field_obj(groups, "month");
-	if (month && month->child) {
-		html_raw(o, "<h3>by contest month</h3>\n<p class=\"sub\">A model that passes the problems published "
-			    "before its training cut-off and fails the later ones was trained on the earlier ones.</p>\n");
-		month_chart(o, month);
-	}
-	html_raw(o, "</section>\n");
-}
-
 static void errors_section(struct html_out *o, const cJSON *r)
 {
 	const cJSON *errors = field_arr(r, "errors");
@@ -474,8 +318,8 @@ void html_audit_sections(struct html_out *o, const cJSON *r)
 	header(o, r);
 	what_was_scored(o, r);
 	audit_card(o, r);
-	lengths_chart(o, r);
-	groups_section(o, r);
+	html_lengths_section(o, r);
+	html_groups_section(o, r);
 	html_harness_section(o, r);
 	errors_section(o, r);
 }
