@@ -32,7 +32,7 @@ int html_out_open(struct html_out *o, const char *path, char *err, size_t errlen
 	memcpy(o->partial + n, ".partial", sizeof(".partial"));
 	o->f = fopen(o->partial, "we");
 	if (!o->f) {
-		snprintf(err, errlen, "%s: %s", o->partial, strerror(errno));
+		snprintf(err, errlen, "%s: cannot write the page (%s.partial: %s)", path, path, strerror(errno));
 		html_out_close(o, false, NULL, 0);
 		return -1;
 	}
