@@ -107,25 +107,6 @@ static void progress_cb(void *ctx, size_t done, size_t total)
 		fprintf(stderr, "\n");
 }
 
-/* The page is rendered from the report's JSON with every text in it. */
-static int write_html(const char *path, const struct report_context *c, const struct score_report *rep)
-{
-	struct report_context all = *c;
-	all.include_programs = true;
-	all.include_completions = true;
-	cJSON *j = report_json(&all, rep);
-	char err[512];
-	if (!j) {
-		fprintf(stderr, "verdict audit: out of memory for the HTML page\n");
-		return -1;
-	}
-	int rc = html_audit_write(path, j, err, sizeof(err));
-	cJSON_Delete(j);
-	if (rc < 0)
-		fprintf(stderr, "verdict audit: %s\n", err);
-	return rc;
-}
-
 int cmd_audit(int argc, char **argv)
 {
 	struct common_opts co;
@@ -356,20 +337,33 @@ int cmd_audit(int argc, char **argv)
 		.source = samples_path, .ds = ds, .set = &set, .jail = sc ? &jc : NULL, .opts = &so,
 		.include_programs = explain, .include_completions = explain,
 	};
-	if (html_path && write_html(html_path, &ctx, &rep) < 0) {
-		score_report_free(&rep);
-		goto out;
-	}
-	if (html_path && strcmp(html_path, "-") == 0) {
-		/* The page is the output. */
-	} else if (json) {
-		cJSON *j = report_json(&ctx, &rep);
-		char *text = j ? cJSON_PrintUnformatted(j) : NULL;
+	if (html_path || json) {
+		/* One report object for the page and the JSON, so that both carry
+		 * the same figures (and the same `created`): the page shows every
+		 * text, the JSON only those --explain asks for. */
+		struct report_context all = ctx;
+		all.include_programs = all.include_completions = html_path != NULL || explain;
+		cJSON *j = report_json(&all, &rep);
+		if (!j) {
+			fprintf(stderr, "verdict audit: out of memory\n");
+			score_report_free(&rep);
+			goto out;
+		}
+		if (html_path && html_audit_write(html_path, j, err, sizeof(err)) < 0) {
+			fprintf(stderr, "verdict audit: %s\n", err);
+			cJSON_Delete(j);
+			score_report_free(&rep);
+			goto out;
+		}
+		if (!explain)
+			report_json_drop_texts(j);
+		char *text = json ? cJSON_PrintUnformatted(j) : NULL;
 		if (text)
 			printf("%s\n", text);
 		free(text);
 		cJSON_Delete(j);
-	} else {
+	}
+	if (!json && !(html_path && strcmp(html_path, "-") == 0)) {
 		if (explain)
 			report_print_explain(stdout, &ctx, &rep);
 		report_print_table(stdout, &ctx, &rep);

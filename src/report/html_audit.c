@@ -10,6 +10,7 @@
 #include "report/html_charts.h"
 #include "report/html_fields.h"
 #include "report/html_page.h"
+#include "report/report.h"
 
 static void kpi(struct html_out *o, const char *cls, const char *label)
 {
@@ -332,12 +333,7 @@ static void page_data(struct html_out *o, const cJSON *r)
 	cJSON *copy = cJSON_Duplicate(r, true);
 	if (!copy)
 		return;
-	const cJSON *samples = field_arr(copy, "samples");
-	for (cJSON *s = samples ? samples->child : NULL; s; s = s->next) {
-		cJSON_DeleteItemFromObjectCaseSensitive(s, "completion");
-		cJSON_DeleteItemFromObjectCaseSensitive(s, "reasoning");
-		cJSON_DeleteItemFromObjectCaseSensitive(s, "program");
-	}
+	report_json_drop_texts(copy);
 	html_raw(o, "<script type=\"application/json\" id=\"report-data\">");
 	html_json(o, copy);
 	html_raw(o, "</script>\n");

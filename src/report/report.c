@@ -338,3 +338,14 @@ cJSON *report_json(const struct report_context *c, const struct score_report *r)
 	}
 	return o;
 }
+
+void report_json_drop_texts(cJSON *report)
+{
+	cJSON *samples = cJSON_GetObjectItemCaseSensitive(report, "samples");
+	cJSON *s = cJSON_IsArray(samples) ? samples->child : NULL;
+	for (; s; s = s->next) {
+		cJSON_DeleteItemFromObjectCaseSensitive(s, "completion");
+		cJSON_DeleteItemFromObjectCaseSensitive(s, "reasoning");
+		cJSON_DeleteItemFromObjectCaseSensitive(s, "program");
+	}
+}

@@ -33,4 +33,8 @@ void report_print_explain(FILE *f, const struct report_context *c, const struct 
 /* New JSON object (caller frees), NULL when out of memory. */
 cJSON *report_json(const struct report_context *c, const struct score_report *r);
 
+/* Remove the long texts (completion, reasoning, program) from every record
+ * of a report object's samples[]. */
+void report_json_drop_texts(cJSON *report);
+
 #endif
