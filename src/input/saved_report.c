@@ -127,6 +127,12 @@ int saved_report_load(const char *path, struct saved_report *out, char *err, siz
 	cJSON *root = cJSON_ParseWithLengthOpts(p, (size_t)(data + len - p), &end, false);
 	while (root && end && end < data + len && is_json_space(*end))
 		end++;
+	if (root && cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(root, "comparison")) &&
+	    cJSON_GetObjectItemCaseSensitive(root, "runs")) {
+		cJSON_Delete(root);
+		snprintf(err, errlen, "%s: the output of verdict compare, not a report", path);
+		return -1;
+	}
 	if (!looks_like_report(root) || end != data + len) {
 		cJSON_Delete(root);
 		return 0;
