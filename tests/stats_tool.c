@@ -65,7 +65,7 @@ static cJSON *run(const cJSON *in)
 							      (size_t)cJSON_GetArrayItem(e, 2)->valuedouble,
 							      (size_t)cJSON_GetArrayItem(e, 3)->valuedouble };
 		}
-		enum stats_permutation_method method;
+		enum stats_permutation_method method = STATS_PERMUTATION_EXACT;
 		double p = t ? stats_permutation_paired(t, m, (uint64_t)num(in, "seed", 0), (size_t)num(in, "draws", 100000),
 							 &method)
 			     : -1;

@@ -17,14 +17,12 @@ import subprocess
 import sys
 import tempfile
 from fractions import Fraction
-from statistics import NormalDist
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import http_harness as H  # noqa: E402
-import verdict_compare  # noqa: E402  (clients/python, put on the path by http_harness)
+from compare_helpers import close, holm, same_json, wilson  # noqa: E402
 
 t = H.Tap()
-Z = NormalDist().inv_cdf(0.975)
 
 
 def report(samples, benchmark="humaneval", executed=True, complete=True, profile="human-eval", skipped_lines=0):
@@ -68,42 +66,10 @@ def compare_json(d, runs, *opts):
         return rc, None, err
 
 
-def wilson(c, n):
-    p = c / n
-    centre = (p + Z * Z / (2 * n)) / (1 + Z * Z / n)
-    half = Z / (1 + Z * Z / n) * math.sqrt(p * (1 - p) / n + Z * Z / (4 * n * n))
-    return max(0.0, centre - half), min(1.0, centre + half)
 
 
-def close(a, b, rel=1e-9):
-    return abs(a - b) <= max(1e-12, rel * max(abs(a), abs(b)))
 
 
-def same_json(a, b, path=""):
-    """Equal, floats to 1e-12 relative (cJSON prints 15 digits when they
-    read back within an epsilon); returns the first difference or None."""
-    if isinstance(a, dict) and isinstance(b, dict):
-        if set(a) != set(b):
-            return "%s: keys %s" % (path, sorted(set(a) ^ set(b)))
-        for k in a:
-            d = same_json(a[k], b[k], path + "/" + k)
-            if d:
-                return d
-        return None
-    if isinstance(a, list) and isinstance(b, list):
-        if len(a) != len(b):
-            return "%s: %d items against %d" % (path, len(a), len(b))
-        for i, (x, y) in enumerate(zip(a, b)):
-            d = same_json(x, y, "%s/%d" % (path, i))
-            if d:
-                return d
-        return None
-    if isinstance(a, float) or isinstance(b, float):
-        if isinstance(a, (int, float)) and isinstance(b, (int, float)) and close(a, b, 1e-12):
-            return None
-    elif a == b:
-        return None
-    return "%s: %r against %r" % (path, a, b)
 
 
 def test_hand_checked(d):
@@ -183,15 +149,6 @@ def test_permutation(d):
     flip = v["flips"]["worse"][0]
     t.ok(flip["task_id"] == "T/2" and flip["baseline"]["status"] == "passed 2, failed 1" and len(v["flips"]["worse"]) == 1 and
          flip["run"]["statuses"] == {"failed": 3}, "several samples: the flips carry the status counts", flip)
-
-
-def holm(p):
-    order = sorted(range(len(p)), key=lambda i: (p[i], i))
-    adj, run = [0.0] * len(p), 0.0
-    for j, i in enumerate(order):
-        run = max(run, min(1.0, (len(p) - j) * p[i]))
-        adj[i] = run
-    return adj
 
 
 def test_sweep(d):
