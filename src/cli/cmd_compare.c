@@ -47,9 +47,10 @@ static void usage(FILE *f)
 		"  --seed N             seed of the bootstrap and of sampled permutations (default 0;\n"
 		"                       identical input and seed give identical output)\n"
 		"  --resamples N        bootstrap resamples (default 10000)\n"
+		"  -k K[,K...]          pass@k values shown for every run (default 1)\n"
 		"  --markdown           print a Markdown table (for a model card)\n"
-		"  --json               print the comparison as JSON (docs/schema.md)\n"
-		"\nScoring options, for RUNs that are samples files (as in `verdict audit`):\n" AUDIT_OPTIONS_HELP
+		"  --json               print the comparison as JSON (docs/schema.md)\n");
+	fprintf(f, "\nScoring options, for RUNs that are samples files (as in `verdict audit`):\n" AUDIT_OPTIONS_HELP
 		"\nExit status: 0 compared, 1 compared but a run is incomplete (sandbox errors, invalid\n"
 		"samples or unread lines: marked in the output), 2 usage or input error.\n");
 }

@@ -355,9 +355,12 @@ static void print(FILE *f, const struct comparison *c, bool markdown)
 		fprintf(f, "out of memory\n");
 		return;
 	}
-	fprintf(f, "%s%zu runs of %s (%s), %zu task%s shared; baseline %s\n\n", markdown ? "**verdict compare**: " : "",
-		c->n_rows, c->bench_label ? c->bench_label : c->benchmark, c->benchmark, c->n_shared,
-		c->n_shared == 1 ? "" : "s", c->rows[c->baseline].run->name);
+	fprintf(f, "%s%zu runs of %s", markdown ? "**verdict compare**: " : "", c->n_rows,
+		c->bench_label ? c->bench_label : c->benchmark);
+	if (c->bench_label)
+		fprintf(f, " (%s)", c->benchmark);
+	fprintf(f, ", %zu task%s shared; baseline %s\n\n", c->n_shared, c->n_shared == 1 ? "" : "s",
+		c->rows[c->baseline].run->name);
 	print_table(f, &t, markdown);
 	free(t.cells);
 	fputc('\n', f);
