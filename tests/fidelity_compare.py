@@ -27,6 +27,8 @@ t = H.Tap()
 VERDICT, SHARED = (sys.argv[1], sys.argv[2]) if len(sys.argv) > 2 else (H.BINARY, H.SHARED)
 DATASET = os.path.join(SHARED, "datasets", "humanevalplus", "HumanEvalPlus-v0.1.10.jsonl.gz")
 FOLDER = os.path.join(SHARED, "samples", "evalplus-pr247-llama3")
+QUICK = os.environ.get("VERDICT_FIDELITY_QUICK") == "1"
+QUICK_TASKS = 24
 RUNS = [
     ("llama3-8b", "meta-llama--Meta-Llama-3-8B_vllm_temp_0.0-sanitized_eval_results.json"),
     ("llama3-8b-instruct", "meta-llama--Meta-Llama-3-8B-Instruct_vllm_temp_0.0-sanitized_eval_results.json"),
@@ -47,13 +49,26 @@ def by_task(rep):
     return {s["task_id"]: s for s in rep["samples"]}
 
 
+def quick_copy(tmp, fname):
+    """The sanitizer pass of CI runs the same code paths on QUICK_TASKS tasks."""
+    with open(os.path.join(FOLDER, fname)) as f:
+        doc = json.load(f)
+    keep = sorted(doc["eval"], key=lambda tid: int(tid.split("/")[1]))[:QUICK_TASKS]
+    doc["eval"] = {k: doc["eval"][k] for k in keep}
+    path = os.path.join(tmp, "quick_" + fname)
+    with open(path, "w") as f:
+        json.dump(doc, f)
+    return path
+
+
 def score(tmp, cache):
     """Each file scored once; the reports saved for every comparison."""
     paths = {}
     for name, fname in RUNS:
         out = os.path.join(tmp, name + ".json")
+        src = quick_copy(tmp, fname) if QUICK else os.path.join(FOLDER, fname)
         r = subprocess.run([VERDICT, "audit", "--json", "--profile", "evalplus", "--cache-dir", cache, "--dataset",
-                            DATASET, os.path.join(FOLDER, fname)], capture_output=True, text=True, timeout=1500)
+                            DATASET, src], capture_output=True, text=True, timeout=1500)
         if not t.ok(r.returncode == 0 and r.stdout.strip(), "%s scored with the evalplus profile" % name,
                     (r.returncode, r.stderr[-600:])):
             return None
@@ -71,29 +86,33 @@ def check_audit_plus(reports):
         both = sum(1 for s in rep["samples"] if s["passed"])
         dropped = sorted((s["task_id"] for s in rep["samples"] if s.get("base_status") == "passed" and not s["passed"]),
                          key=lambda x: int(x.split("/")[1]))
+        n = len(rep["samples"])
         t.ok(bp and bp["base_passed"] == base and bp["base_plus_passed"] == both and
-             close(bp["drop"], (base - both) / len(rep["samples"])) and bp["tasks_base_not_plus"] == dropped,
-             "%s: audit's base-only %d/164 beside base+plus %d/164, %d tasks pass base and fail plus"
-             % (name, base, both, len(dropped)), bp)
+             close(bp["drop"], (base - both) / n) and bp["tasks_base_not_plus"] == dropped,
+             "%s: audit's base-only %d/%d beside base+plus %d/%d, %d tasks pass base and fail plus"
+             % (name, base, n, both, n, len(dropped)), bp)
         recorded = sum(1 for s in rep["samples"] if s.get("reference", {}).get("base_status") == "pass")
-        t.diag("%s: base tests alone %d/164 (evalplus recorded %d), base+plus %d/164" % (name, base, recorded, both))
+        t.diag("%s: base tests alone %d/%d (evalplus recorded %d), base+plus %d/%d" % (name, base, n, recorded, both,
+                                                                                     n))
 
 
 def check_sweep(c, reports):
     names = [n for n, _ in RUNS]
-    t.ok(c["comparison"]["tasks_shared"] == 164 and c["comparison"]["holm"] and
+    n = QUICK_TASKS if QUICK else 164
+    t.ok(c["comparison"]["tasks_shared"] == n and c["comparison"]["holm"] and
          [r["name"] for r in c["runs"]] == names and all(r["complete"] for r in c["runs"]),
-         "the sweep: four complete runs on the 164 shared tasks, in the order given, Holm-adjusted", c["comparison"])
+         "the sweep: four complete runs on the %d shared tasks, in the order given, Holm-adjusted" % n,
+         c["comparison"])
     base = by_task(reports[names[0]])
     ps = []
     for row in c["runs"]:
         rep = by_task(reports[row["name"]])
         passed = sum(1 for s in rep.values() if s["passed"])
-        lo, hi = wilson(passed, 164)
+        lo, hi = wilson(passed, n)
         pk = row["pass_at_k"]["1"]
-        t.ok(pk["method"] == "wilson" and close(pk["value"], passed / 164) and close(pk["ci"][0], lo) and
-             close(pk["ci"][1], hi), "%s: pass@1 %d/164 with Wilson's interval [%.4f, %.4f]" % (row["name"], passed,
-                                                                                              lo, hi), pk)
+        t.ok(pk["method"] == "wilson" and close(pk["value"], passed / n) and close(pk["ci"][0], lo) and
+             close(pk["ci"][1], hi), "%s: pass@1 %d/%d with Wilson's interval [%.4f, %.4f]" % (row["name"], passed,
+                                                                                             n, lo, hi), pk)
         bp = reports[row["name"]]["summary"]["base_vs_plus"]
         t.ok(row["base_vs_plus"] == bp or all(close(row["base_vs_plus"][k], bp[k]) if isinstance(bp[k], float)
                                               else row["base_vs_plus"][k] == bp[k] for k in bp),
@@ -106,7 +125,7 @@ def check_sweep(c, reports):
         want_p = mcnemar(len(worse), len(better))
         ps.append(want_p)
         t.ok(v["test"] == "mcnemar_exact" and close(v["p"], want_p, 1e-8) and v["worse"] == len(worse) and
-             v["better"] == len(better) and close(v["delta"], (len(better) - len(worse)) / 164),
+             v["better"] == len(better) and close(v["delta"], (len(better) - len(worse)) / n),
              "%s: %d worse, %d better, McNemar p %.3g (math.comb)" % (row["name"], len(worse), len(better), want_p), v)
         flips = {f["task_id"]: (f["baseline"]["status"], f["run"]["status"]) for f in v["flips"]["worse"] +
                  v["flips"]["better"]}
@@ -149,6 +168,7 @@ def main():
         t.ok(rc == 0 and "p Holm" in text, "the sweep as text", err)
         t.diag("the sweep:\n" + text)
         rc, md, _ = run_compare("--markdown", *specs)
+        t.diag("the sweep as Markdown:\n" + md.split("\n\n- ")[0])
         t.ok(rc == 0 and md.count("\n| llama3") == 4, "the sweep as Markdown", md[:300])
         rc, pair, _ = run_compare(specs[0], specs[1])
         t.ok(rc == 0 and "llama3-8b → llama3-8b-instruct" in pair and "worse:" in pair,
