@@ -22,6 +22,7 @@ import tempfile
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import http_harness as H  # noqa: E402
 from compare_helpers import close, holm, mcnemar, same_json, wilson  # noqa: E402
+import verdict_compare  # noqa: E402  (clients/python, on the path through http_harness)
 
 t = H.Tap()
 VERDICT, SHARED = (sys.argv[1], sys.argv[2]) if len(sys.argv) > 2 else (H.BINARY, H.SHARED)
@@ -91,6 +92,8 @@ def check_audit_plus(reports):
              close(bp["drop"], (base - both) / n) and bp["tasks_base_not_plus"] == dropped,
              "%s: audit's base-only %d/%d beside base+plus %d/%d, %d tasks pass base and fail plus"
              % (name, base, n, both, n, len(dropped)), bp)
+        t.ok(same_json(verdict_compare.base_vs_plus(rep["samples"]), bp) is None,
+             "%s: the client computes the same base_vs_plus from the records (merged reports)" % name)
         recorded = sum(1 for s in rep["samples"] if s.get("reference", {}).get("base_status") == "pass")
         t.diag("%s: base tests alone %d/%d (evalplus recorded %d), base+plus %d/%d" % (name, base, n, recorded, both,
                                                                                      n))

@@ -179,6 +179,9 @@ def merge_reports(reports, chunks_objects, ks):
                     for tid, t in tasks if tid not in unpassable]
             cal["pass_at_1_excluding_unpassable"] = sum(kept) / len(kept) if kept else 0.0
         summary["calibration"] = cal
+    if any("base_vs_plus" in r["summary"] for r in reports):
+        import verdict_compare
+        summary["base_vs_plus"] = verdict_compare.base_vs_plus(records)
     merged["summary"] = summary
 
     groups = [r.get("groups") for r in reports if r.get("groups")]

@@ -25,7 +25,7 @@ import json
 import math
 import sys
 
-__all__ = ["compare", "natural_cmp"]
+__all__ = ["compare", "natural_cmp", "base_vs_plus"]
 
 _UNSCORED = ("sandbox_error", "invalid", "skipped", "not_run")
 _Z95 = 1.959963984540054
@@ -320,6 +320,23 @@ def _plus(tasks, available):
     out.update(base_only_pass_at_1=base_only, base_plus_pass_at_1=base_plus, drop=base_only - base_plus,
                tasks_base_not_plus=sorted(dropped, key=_natural_key))
     return out
+
+
+def base_vs_plus(records):
+    """A report's `summary.base_vs_plus` from its sample records (None when
+    no scored record carries a base_status): what the server computes, for
+    reports merged from chunks."""
+    tasks, available = {}, False
+    for s in records:
+        if s["status"] in _UNSCORED:
+            continue
+        base = s.get("base_status") if isinstance(s.get("base_status"), str) else None
+        available |= base is not None
+        t = tasks.setdefault(s["task_id"], {"task_id": s["task_id"], "n": 0, "passed": 0, "base_passed": 0})
+        t["n"] += 1
+        t["passed"] += bool(s["passed"])
+        t["base_passed"] += base == "passed"
+    return _plus([tasks[k] for k in sorted(tasks, key=_natural_key)], available)
 
 
 def _pass_at_k_entry(tasks, k, seed, resamples):
