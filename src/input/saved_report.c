@@ -48,6 +48,7 @@ static int read_sample(const cJSON *o, size_t i, const char *source, struct save
 		.passed = cJSON_IsTrue(passed),
 		.base_status = string_member(o, "base_status"),
 		.plus_status = string_member(o, "plus_status"),
+		.record = o,
 	};
 	return 0;
 }

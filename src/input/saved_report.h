@@ -19,6 +19,7 @@ struct saved_sample {
 	bool passed;
 	const char *base_status; /* HumanEval+: the base tests alone, or NULL */
 	const char *plus_status; /* HumanEval+: the plus tests, or NULL */
+	const cJSON *record;	 /* the whole record (detail, program, ...), borrowed from json */
 };
 
 struct saved_report {
