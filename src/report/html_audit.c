@@ -241,6 +241,35 @@ static size_t tally_statuses(const cJSON *samples, struct tally *t, size_t cap)
 	return n;
 }
 
+/* HumanEval+: pass@1 on the base tests alone beside base + plus, and the
+ * tasks that pass base and fail plus (summary.base_vs_plus). */
+static void base_vs_plus(struct html_out *o, const cJSON *b)
+{
+	double base, both, drop;
+	if (!field_num(b, "base_only_pass_at_1", &base) || !field_num(b, "base_plus_pass_at_1", &both))
+		return;
+	drop = field_num_or(b, "drop", base - both);
+	html_raw(o, "<p class=\"facts\" id=\"base-vs-plus\"><span>base tests alone: pass@1 <b data-fig=\"base-only\">");
+	html_ratio(o, base);
+	html_fmt(o, "</b> (%.0f/%.0f)</span><span>base + plus <b>", field_num_or(b, "base_passed", 0),
+		 field_num_or(b, "samples", 0));
+	html_ratio(o, both);
+	html_fmt(o, "</b> (%.0f/%.0f)</span><span>drop <b>%.1f pp</b></span>", field_num_or(b, "base_plus_passed", 0),
+		 field_num_or(b, "samples", 0), 100.0 * drop);
+	const cJSON *ids = field_arr(b, "tasks_base_not_plus");
+	if (cJSON_GetArraySize(ids) > 0) {
+		html_fmt(o, "<span>%d task(s) pass base and fail plus:", cJSON_GetArraySize(ids));
+		for (const cJSON *t = ids->child; t; t = t->next)
+			if (cJSON_IsString(t)) {
+				html_raw(o, " <span class=\"mono\">");
+				html_text(o, t->valuestring);
+				html_raw(o, "</span>");
+			}
+		html_raw(o, "</span>");
+	}
+	html_raw(o, "</p>\n");
+}
+
 static void audit_card(struct html_out *o, const cJSON *r)
 {
 	const cJSON *a = field_obj(r, "audit"), *summary = field_obj(r, "summary");
@@ -270,6 +299,8 @@ static void audit_card(struct html_out *o, const cJSON *r)
 	for (size_t i = 0; i < sizeof(summary_facts) / sizeof(summary_facts[0]); i++)
 		html_fmt(o, "<span>%s <b>%.0f</b></span>", summary_facts[i], field_num_or(summary, summary_facts[i], 0));
 	html_raw(o, "</div>\n");
+
+	base_vs_plus(o, field_obj(summary, "base_vs_plus"));
 
 	struct tally t[64];
 	size_t n = tally_statuses(field_arr(r, "samples"), t, sizeof(t) / sizeof(t[0]));
