@@ -397,6 +397,8 @@ def part_hostile(b, tmp):
     check_filters(page, edited, "edited report page")
     screenshot(page, "hostile-report")
 
+    part_compare(b, tmp)
+
     # A POST /score response saved and rendered.
     mini = os.path.join(H.ROOT, "fixtures", "http", "mini.jsonl")
     with H.Server("--dataset", "mini=" + mini, "--canary-interval", "0", dataset=False) as srv:
@@ -414,6 +416,118 @@ def part_hostile(b, tmp):
         page, url = open_page(b, page3, "POST /score page")
         check_inert(page, "POST /score page", "verdict audit: " + resp["bench_label"])
         check_figures(page, resp, "POST /score page")
+
+
+# ------------------------------------------------------------- comparison
+
+CMP_JS = r"""(() => {
+  const rows = Array.from(document.querySelectorAll('table.sweep tbody tr')).map(tr => ({
+    run: tr.querySelector('td b').textContent,
+    passk: (tr.querySelector('[data-fig=passk]') || {}).textContent,
+    delta: (tr.querySelector('[data-fig=delta]') || {}).textContent,
+    p: (tr.querySelector('[data-fig=p]') || {}).textContent,
+    flips: (tr.querySelector('[data-fig=flips]') || {}).textContent,
+    bars: tr.querySelectorAll('svg.meter').length}));
+  const heads = Array.from(document.querySelectorAll('table.flips thead th')).map(th => th.textContent).slice(1);
+  const grid = {};
+  document.querySelectorAll('table.flips tbody tr').forEach(tr => {
+    const tds = Array.from(tr.querySelectorAll('td'));
+    grid[tds[0].textContent] = tds.slice(1).map(td => [td.textContent, (td.querySelector('a') || {}).hash || null]);
+  });
+  return {rows, heads, grid, data: JSON.parse(document.getElementById('report-data').textContent)};
+})()"""
+
+
+def check_comparison_page(b, page_path, cmp, reports, name, title):
+    """The sweep and the flips equal `verdict compare --json`'s; each flipped
+    cell opens a section with both runs' programs of that task."""
+    page, url = open_page(b, page_path, name)
+    check_inert(page, name, title)
+    f = page.eval(CMP_JS)
+    ok_rows = len(f["rows"]) == len(cmp["runs"])
+    for row, run in zip(f["rows"], cmp["runs"]):
+        pk = run["pass_at_k"]["1"]["value"]
+        ok_rows = ok_rows and row["run"] == run["name"] and row["passk"] == fmt4(pk) and row["bars"] >= 1
+        vs = run.get("vs_baseline")
+        if vs:
+            ok_rows = ok_rows and row["delta"] == "%+.1f" % (100 * vs["delta"]) \
+                and row["flips"] == "\u2212%d / +%d" % (vs["worse"], vs["better"]) and row["bars"] == 2
+    t.ok(ok_rows, "%s: the sweep table equals compare --json (pass@1, delta, flips; intervals drawn)" % name,
+         (f["rows"], [(r["name"], r["pass_at_k"]["1"]["value"], r.get("vs_baseline") and r["vs_baseline"]["delta"])
+                      for r in cmp["runs"]]))
+    want = {}
+    for ri, run in enumerate(cmp["runs"]):
+        vs = run.get("vs_baseline")
+        for side in ("worse", "better"):
+            for fl in (vs or {}).get("flips", {}).get(side, []):
+                want.setdefault(fl["task_id"], {})[ri] = (side, fl["baseline"]["status"], fl["run"]["status"])
+    grid_ok = set(f["grid"]) == set(want) and f["heads"] == [r["name"] for r in cmp["runs"]]
+    for task, runs in want.items():
+        cells = f["grid"].get(task, [])
+        for ri, (side, base_st, run_st) in runs.items():
+            arrow = "\u25bc " if side == "worse" else "\u25b2 "
+            grid_ok = grid_ok and len(cells) > ri and cells[ri][0] == arrow + run_st \
+                and (cells[ri][1] or "").startswith("#pair-") and cells[ri][1].endswith("-%d" % ri)
+            grid_ok = grid_ok and cells[0][0] == base_st if cells else False
+    t.ok(grid_ok, "%s: the flips grid holds every flipped task, coloured by each run's status (%d tasks)"
+         % (name, len(want)), (f["grid"], want))
+    t.ok(f["data"] == cmp, "%s: the page's data block is the comparison" % name)
+    # Open a flipped cell of the last run: its pair shows both programs.
+    task = next((tk for tk, runs in want.items() if len(cmp["runs"]) - 1 in runs), None)
+    if task is not None:
+        href = page.eval("Array.from(document.querySelectorAll('table.flips tbody tr')).find(tr => "
+                         "tr.querySelector('td').textContent === %s).querySelectorAll('td')[%d].querySelector('a')"
+                         ".getAttribute('href')" % (json.dumps(task), len(cmp["runs"])))
+        page.eval("document.querySelector('a[href=\"%s\"]').click()" % href)
+        shown = page.eval("(() => { const s = document.getElementById(%s); return {display: getComputedStyle(s).display,"
+                          " pres: Array.from(s.querySelectorAll('pre.program, pre.completion')).map(p => p.textContent)}; })()"
+                          % json.dumps(href[1:]))
+        want_texts = []
+        for rep in (reports[0], reports[-1]):
+            for smp in rep["samples"]:
+                if smp["task_id"] == task:
+                    want_texts.append(smp.get("program") or smp.get("completion"))
+        t.ok(shown["display"] != "none" and shown["pres"] == want_texts,
+             "%s: a flipped cell (%s) opens the baseline's and the run's programs side by side" % (name, task),
+             (shown, want_texts))
+    return page
+
+
+def part_compare(b, tmp):
+    problems = os.path.join(tmp, "cmp_problems.jsonl")
+    with open(problems, "w") as f:
+        for i in range(5):
+            f.write(json.dumps({"task_id": "C/%d" % i, "prompt": PROMPT, "entry_point": "f", "test": TEST,
+                                "canonical_solution": "    return x\n"}) + "\n")
+    runs = {"base": ["    return x\n", "    return x  # <script>window.__pwned=20</script>\n", "    return 0\n",
+                     "    return x\n", "    return x\n"],
+            "tuned": ["    return x\n", "    raise ValueError('<img src=x onerror=window.__pwned=21>')\n",
+                      "    return x\n", "    return x +\n", "    return x\n"]}
+    reports = []
+    for name, completions in runs.items():
+        path = os.path.join(tmp, name + ".jsonl")
+        with open(path, "w") as f:
+            for i, c in enumerate(completions):
+                f.write(json.dumps({"task_id": "C/%d" % i, "completion": c}) + "\n")
+        r = verdict("audit", "--json", "--explain", "--dataset", problems, path)
+        reports.append(json.loads(r.stdout))
+        with open(os.path.join(tmp, name + ".json"), "w") as f:
+            json.dump(reports[-1], f)
+    page_path = os.path.join(tmp, "compare.html")
+    # Two saved reports and a samples file scored now (its programs kept for the page).
+    r = verdict("compare", "--dataset", problems, "--json", "--html", page_path, "base=" + os.path.join(tmp, "base.json"),
+                "tuned=" + os.path.join(tmp, "tuned.json"), "scored_now=" + os.path.join(tmp, "tuned.jsonl"))
+    if not t.ok(r.returncode == 0 and os.path.exists(page_path), "verdict compare --html writes the page",
+                r.stderr[-800:]):
+        return
+    cmp = json.loads(r.stdout)
+    keep(page_path, "compare.html")
+    scored_now = dict(reports[1])
+    page = check_comparison_page(b, page_path, cmp, [reports[0], scored_now], "comparison page",
+                                 "verdict compare: " + reports[0]["bench_label"])
+    screenshot(page, "compare")
+    r = verdict("compare", "--html", "-", "--json", os.path.join(tmp, "base.json"), os.path.join(tmp, "tuned.json"))
+    t.ok(r.returncode == 2 and b"stdout" in r.stderr, "verdict compare: --html - with --json is a usage error")
 
 
 def part_cli_errors(tmp):

@@ -17,6 +17,14 @@
  * -1 with err (nothing is left at `path` then). */
 int html_audit_write(const char *path, const cJSON *report, char *err, size_t errlen);
 
+struct comparison;
+/* The comparison page of `verdict compare --html` (html_compare.c): the
+ * sweep table with its intervals drawn, the flips as a grid of tasks x
+ * runs, and each flipped cell's two programs side by side. Returns 0, or
+ * -1 with err (nothing is left at `path` then). */
+int html_compare_write(const char *path, const struct comparison *c, char *err, size_t errlen);
+int html_compare_page(struct html_out *o, const struct comparison *c);
+
 /* The same page written to `o`; -1 when the page's assets are missing. */
 int html_audit_page(struct html_out *o, const cJSON *report);
 

@@ -147,3 +147,23 @@ void chart_meter(struct html_out *o, double value, double lo, double hi, const c
 			 W * lo, W * hi, W * lo, W * lo, W * hi, W * hi);
 	html_raw(o, "</svg>");
 }
+
+void chart_delta(struct html_out *o, double delta, double lo, double hi, double scale)
+{
+	const double W = 220, H = 14, mid = W / 2;
+	if (!(scale > 0))
+		scale = 1;
+	double x = mid + mid * fmax(-1, fmin(1, delta / scale));
+	double xl = mid + mid * fmax(-1, fmin(1, lo / scale)), xh = mid + mid * fmax(-1, fmin(1, hi / scale));
+	html_fmt(o, "<svg class=\"meter delta %s\" viewBox=\"0 0 %.0f %.0f\" width=\"%.0f\" height=\"%.0f\" aria-hidden=\"true\">",
+		 lo > 0 ? "st-passed" : hi < 0 ? "st-failed" : "st-not_run", W, H, W, H);
+	html_fmt(o, "<rect class=\"track\" x=\"0\" y=\"2\" width=\"%.0f\" height=\"10\" rx=\"3\"/>", W);
+	html_fmt(o, "<rect class=\"bar\" x=\"%.2f\" y=\"2\" width=\"%.2f\" height=\"10\"/>", fmin(x, mid), fabs(x - mid));
+	html_fmt(o, "<line class=\"axis\" x1=\"%.1f\" x2=\"%.1f\" y1=\"0\" y2=\"14\"/>", mid, mid);
+	html_fmt(o,
+		 "<line class=\"ci\" x1=\"%.2f\" x2=\"%.2f\" y1=\"7\" y2=\"7\"/>"
+		 "<line class=\"ci\" x1=\"%.2f\" x2=\"%.2f\" y1=\"2\" y2=\"12\"/>"
+		 "<line class=\"ci\" x1=\"%.2f\" x2=\"%.2f\" y1=\"2\" y2=\"12\"/>",
+		 xl, xh, xl, xl, xh, xh);
+	html_raw(o, "</svg>");
+}

@@ -37,4 +37,10 @@ void chart_columns(struct html_out *o, const char *const *labels, const char *co
  * [lo, hi] drawn as a whisker (lo > hi: none). */
 void chart_meter(struct html_out *o, double value, double lo, double hi, const char *cls);
 
+/* A difference around 0 (the comparison's delta): a bar from the centre to
+ * `delta`, its interval [lo, hi] as a whisker, both on a scale where
+ * +-`scale` reaches the ends; green when the interval lies above 0, red
+ * below, grey across it. */
+void chart_delta(struct html_out *o, double delta, double lo, double hi, double scale);
+
 #endif
