@@ -8,7 +8,9 @@ hostile: our own fixtures, scored in the jail by `verdict audit --html`, whose
   <img onerror>, javascript: links, U+2028, a bidi override and escape codes;
   then the same report edited to hold lone surrogates, invalid UTF-8, a
   harness block and hostile statuses, flags and group names, rendered by
-  `verdict report`; and a POST /score response saved and rendered. Each page:
+  `verdict report`; a comparison of runs of our own (`verdict compare --html`:
+  two saved reports and a samples file scored now); and a POST /score
+  response saved and rendered. Each page:
   loads with no console error and no network request, runs none of the
   fixtures' scripts (no global set, the title unchanged, no <img>, no link
   leaving the page, no on* attribute), shows the hostile text as text, and
@@ -16,10 +18,13 @@ hostile: our own fixtures, scored in the jail by `verdict audit --html`, whose
   sample. `verdict report` refuses bad files with the line or field named.
 real: the real runs of ../shared/samples (skipped with the reason when absent):
   the gpt-oss-20b lm-eval HumanEval chat run, the evalplus Llama-3-8B-Instruct
-  results (a subset of tasks, to keep the cost low), and the o1-mini
-  LiveCodeBench submission (scored on a spread of the problems with tests;
-  the whole submission rendered with --no-exec): the figures on each page
-  equal the JSON report's, and the status filters show the right rows.
+  and Llama-3-8B results (a subset of tasks, to keep the cost low), and the
+  o1-mini LiveCodeBench submission (scored on a spread of the problems with
+  tests, with all tests and with the public ones; the whole submission
+  rendered with --no-exec): the figures on each page equal the JSON report's,
+  and the status filters show the right rows. Then the comparison pages of
+  base against Instruct and of all tests against public tests, from the saved
+  reports: the sweep and the flips equal `verdict compare --json`'s.
 
 Screenshots and the pages are kept in $VERDICT_ARTEFACTS (the build
 directory's artefacts/html/). Chromium is Debian's `chromium` (bootstrap.sh
@@ -511,8 +516,11 @@ def part_compare(b, tmp):
                 f.write(json.dumps({"task_id": "C/%d" % i, "completion": c}) + "\n")
         r = verdict("audit", "--json", "--explain", "--dataset", problems, path)
         reports.append(json.loads(r.stdout))
+        saved = dict(reports[-1], samples=[dict(x) for x in reports[-1]["samples"]])
+        # As Python's json writes a model's lone surrogate: compare reads it all the same.
+        saved["samples"][0]["completion"] += "\ud800"
         with open(os.path.join(tmp, name + ".json"), "w") as f:
-            json.dump(reports[-1], f)
+            json.dump(saved, f)
     page_path = os.path.join(tmp, "compare.html")
     # Two saved reports and a samples file scored now (its programs kept for the page).
     r = verdict("compare", "--dataset", problems, "--json", "--html", page_path, "base=" + os.path.join(tmp, "base.json"),
@@ -584,6 +592,16 @@ def part_real(b, tmp):
             json.dump(doc, f)
         runs.append(("evalplus", "evalplus Llama-3-8B-Instruct results, %d tasks" % len(ids),
                      ["--dataset", ep_ds, sub], "failed"))
+        base = ep.replace("meta-llama--Meta-Llama-3-8B-Instruct_", "meta-llama--Meta-Llama-3-8B_")
+        if os.path.exists(base):
+            with open(base) as f:
+                doc = json.load(f)
+            doc["eval"] = {k: doc["eval"][k] for k in ids}
+            sub = os.path.join(tmp, "evalplus_llama3_base_%d_tasks.json" % len(ids))
+            with open(sub, "w") as f:
+                json.dump(doc, f)
+            runs.append(("evalplus-base", "evalplus Llama-3-8B (base) results, %d tasks" % len(ids),
+                         ["--dataset", ep_ds, sub], "failed"))
     else:
         t.skip("evalplus page", "evalplus files not in %s" % shared)
     lcb_ds = os.path.join(shared, "datasets/livecodebench/code_generation_lite-184.jsonl.gz")
@@ -601,15 +619,19 @@ def part_real(b, tmp):
             json.dump([r for r in rows if r["question_id"] in keep_ids], f)
         runs.append(("livecodebench", "o1-mini LiveCodeBench submission, %d problems" % len(keep_ids),
                      ["--dataset", lcb_ds, "--skip-unknown", sub], "failed"))
+        runs.append(("livecodebench-public-only", "o1-mini LiveCodeBench submission, %d problems, public tests only"
+                     % len(keep_ids), ["--dataset", lcb_ds, "--skip-unknown", "--public-only", sub], "failed"))
         runs.append(("livecodebench-whole-no-exec", "o1-mini LiveCodeBench submission, all %d rows, --no-exec" % len(rows),
                      ["--dataset", lcb_ds, "--skip-unknown", "--no-exec", lcb], "skipped"))
     else:
         t.skip("LiveCodeBench page", "LiveCodeBench files not in %s" % shared)
+    saved = {}
     for key, what, args, open_status in runs:
         page_path = os.path.join(tmp, key + ".html")
         rep = audit_to_page(args, page_path, tmp, what)
         if rep is None:
             continue
+        saved[key] = (rep, os.path.join(ART, key + ".json"))
         keep(page_path, key + ".html")
         with open(os.path.join(ART, key + ".json"), "w") as f:
             json.dump(rep, f)
@@ -623,6 +645,25 @@ def part_real(b, tmp):
         t.ok(shown == with_text, "%s: every non-empty completion and program is on the page (%d)" % (what, shown),
              (shown, with_text))
         screenshot(page, key, open_status=open_status)
+        b.send("Target.closeTarget", {"targetId": page.target})
+    # Comparisons of the real runs, from their saved reports (nothing re-run):
+    # Llama-3-8B against its Instruct model, and o1-mini's full tests against
+    # the public tests alone.
+    for key, a, b_key, what in (("compare-evalplus", "evalplus-base", "evalplus", "Llama-3-8B base against Instruct"),
+                                ("compare-livecodebench", "livecodebench", "livecodebench-public-only",
+                                 "o1-mini all tests against public tests only")):
+        if a not in saved or b_key not in saved:
+            continue
+        page_path = os.path.join(tmp, key + ".html")
+        r = verdict("compare", "--json", "--html", page_path, "%s=%s" % (a, saved[a][1]), "%s=%s" % (b_key, saved[b_key][1]))
+        if not t.ok(r.returncode in (0, 1) and os.path.exists(page_path), "%s: verdict compare --html" % what,
+                    r.stderr[-800:]):
+            continue
+        cmp = json.loads(r.stdout)
+        keep(page_path, key + ".html")
+        page = check_comparison_page(b, page_path, cmp, [saved[a][0], saved[b_key][0]], "comparison of " + what,
+                                     "verdict compare: " + saved[a][0]["bench_label"])
+        screenshot(page, key)
         b.send("Target.closeTarget", {"targetId": page.target})
 
 

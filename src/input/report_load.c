@@ -29,7 +29,7 @@ static int hex4(const char *p, const char *end)
  * become "\ufffd", which has the same length, so the rewrite is in place.
  * Only escapes inside strings are touched; the scan needs no well-formed
  * input (cJSON judges that afterwards). */
-static void scrub_escapes(char *text, size_t len)
+void report_scrub_escapes(char *text, size_t len)
 {
 	char *p = text, *end = text + len;
 	bool in_string = false;
@@ -105,7 +105,7 @@ static int check_samples(const cJSON *samples, char *err, size_t errlen)
 int report_parse(char *text, size_t len, cJSON **out, char *err, size_t errlen)
 {
 	*out = NULL;
-	scrub_escapes(text, len);
+	report_scrub_escapes(text, len);
 	const char *end = NULL;
 	cJSON *root = cJSON_ParseWithLengthOpts(text, len, &end, false);
 	if (!root) {

@@ -12,6 +12,11 @@
  * programs fit. */
 #define REPORT_LOAD_MAX_BYTES ((size_t)1 << 30)
 
+/* Rewrite, in place, every escaped lone surrogate and escaped NUL inside
+ * the JSON strings of text[0..len) as \ufffd (the same length), so that
+ * cJSON reads a report Python's json module wrote about a model's text. */
+void report_scrub_escapes(char *text, size_t len);
+
 /* Parse and check a report held in text[0..len) (modified in place: an
  * escaped lone surrogate, which cJSON refuses, becomes \ufffd, as does an
  * escaped NUL, which would cut the string short). On success *out is a new
