@@ -181,8 +181,8 @@ def bad_inputs(srv, problems):
     E = lambda *a, **k: expect_error(srv, *a, table=table, **k)  # noqa: E731
     E("malformed JSON", 400, None, raw=b'{"benchmark": ')
     E("a JSON array instead of an object", 400, None, raw=b"[1, 2]")
-    E("invalid UTF-8", 400, None, raw=b'{"benchmark": "humaneval", "samples": [{"task_id": "\xff"}]}')
-    E("NUL escape in a completion", 400, None,
+    E("invalid UTF-8", 400, "samples[0].task_id", raw=b'{"benchmark": "humaneval", "samples": [{"task_id": "\xff"}]}')
+    E("NUL escape in a completion", 400, "samples[0].completion",
       raw=json.dumps(req([sample(completion="a\u0000b")])).encode())
     E("text after the object", 400, None, raw=json.dumps(req([sample()])).encode() + b" x")
     E("empty body", 400, None, raw=b"")
@@ -211,7 +211,7 @@ def bad_inputs(srv, problems):
     E("problem not an object", 400, "samples[0].problem", req([sample(problem="def f(): pass")]))
     E("inline problem without entry_point", 400, "samples[0].problem.entry_point",
       req([sample("x/1", problem={"prompt": "", "test": "assert True"})]))
-    E("inline problem field of the wrong type", 400, "samples[0].problem",
+    E("inline problem field of the wrong type", 400, "samples[0].problem.test",
       req([sample("x/1", problem={"prompt": "", "test": 5, "entry_point": "f"})]))
     E("inline problem for another task id", 400, "samples[0].problem.task_id",
       req([sample("x/1", problem={"task_id": "x/2", "test": "", "entry_point": "f"})]))
