@@ -10,6 +10,7 @@
 #include <cjson/cJSON.h>
 #include <microhttpd.h>
 
+#include "http/http_gate.h"
 #include "http/http_metrics.h"
 #include "http/http_server_internal.h"
 #include "score/jail_json.h"
@@ -84,6 +85,9 @@ static cJSON *limits_json(const struct request_config *rc)
 	cJSON_AddNumberToObject(l, "max_wall_s", rc->max_wall_ms / 1000.0);
 	cJSON_AddNumberToObject(l, "memory_mb", (double)(rc->memory_bytes >> 20));
 	cJSON_AddNumberToObject(l, "max_memory_mb", (double)(rc->max_memory_bytes >> 20));
+	cJSON_AddNumberToObject(l, "min_timeout_s", REQUEST_MIN_TIMEOUT_MS / 1000.0);
+	cJSON_AddNumberToObject(l, "min_wall_s", REQUEST_MIN_WALL_MS / 1000.0);
+	cJSON_AddNumberToObject(l, "min_memory_mb", REQUEST_MIN_MEMORY_MB);
 	return l;
 }
 
@@ -118,6 +122,10 @@ enum MHD_Result do_info(struct exchange *x)
 		cJSON_AddNumberToObject(caps, "max_samples", (double)rc->max_samples);
 		cJSON_AddNumberToObject(caps, "max_completion_chars", (double)rc->max_completion_chars);
 		cJSON_AddNumberToObject(caps, "max_connections", c->max_connections);
+		cJSON_AddNumberToObject(caps, "max_connections_per_client", c->max_per_client);
+		cJSON_AddNumberToObject(caps, "header_timeout_s", c->header_timeout_s);
+		cJSON_AddNumberToObject(caps, "min_body_rate", (double)c->min_body_rate);
+		cJSON_AddNumberToObject(caps, "idle_timeout_s", c->idle_timeout_s);
 		cJSON_AddNumberToObject(caps, "queue_bound", (double)c->queue_bound);
 		cJSON_AddNumberToObject(caps, "workers", scheduler_workers(scorer_scheduler(c->scorer)));
 		cJSON_AddBoolToObject(caps, "warm_pool", scorer_uses_pool(c->scorer));
@@ -167,6 +175,7 @@ enum MHD_Result do_metrics(struct exchange *x)
 	g.draining = s->draining;
 	g.ready = s->ready && !s->draining;
 	pthread_mutex_unlock(&s->mu);
+	gate_counts(s->gate, &g.connections_waiting, &g.connections_serving);
 	char *text = metrics_render(s->metrics, &g);
 	if (!text)
 		return send_error(x, 500, NULL, "out of memory", (struct reply){ 0 });

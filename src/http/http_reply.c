@@ -1,6 +1,6 @@
-/* Answers (see http_server_internal.h): every one carries X-Request-Id and
- * Cache-Control: no-store; errors are JSON objects naming the field at
- * fault. */
+/* Answers (see http_server_internal.h): every one carries X-Request-Id,
+ * Cache-Control: no-store and Connection: close; errors are JSON objects
+ * naming the field at fault. */
 #define _GNU_SOURCE
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,8 +28,9 @@ enum MHD_Result send_reply(struct exchange *x, struct reply *r)
 		snprintf(ra, sizeof(ra), "%u", r->retry_after);
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, ra);
 	}
-	if (r->close || x->early)
-		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
+	/* One request per connection: every request passes the gate's checks
+	 * (http_gate.h), never libmicrohttpd's own parsing of a second one. */
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
 	enum MHD_Result ok = MHD_queue_response(x->conn, (unsigned)r->status, resp);
 	MHD_destroy_response(resp);
 	if (ok == MHD_YES)
@@ -56,8 +57,7 @@ enum MHD_Result send_json(struct exchange *x, int status, cJSON *o, struct reply
 }
 
 /* {"error": message, "field": field or null, "request_id": id} */
-enum MHD_Result send_error(struct exchange *x, int status, const char *field, const char *message,
-				  struct reply extra)
+enum MHD_Result send_error(struct exchange *x, int status, const char *field, const char *message, struct reply extra)
 {
 	snprintf(x->error, sizeof(x->error), "%s", message);
 	cJSON *o = cJSON_CreateObject();

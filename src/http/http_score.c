@@ -110,10 +110,11 @@ static enum MHD_Result finish_score(struct exchange *x, struct score_request *re
 		return MHD_NO;
 	}
 	if (end == WAIT_SHUTDOWN)
-		return send_error(x, 503, NULL,
-				  "the server is stopping: this request was cancelled before it finished; retry on another "
-				  "replica",
-				  (struct reply){ .retry_after = 1, .close = true });
+		return send_error(
+			x, 503, NULL,
+			"the server is stopping: this request was cancelled before it finished; retry on another "
+			"replica",
+			(struct reply){ .retry_after = 1 });
 	if (rep->executed)
 		calibrate_apply(s->cfg.scorer, &req->so, req->ds, &req->set, rep, false);
 	if (!req->ds)
@@ -182,14 +183,33 @@ static bool json_content_type(const char *ct)
 	return next == '\0' || next == ';' || next == ' ' || next == '\t';
 }
 
+static int64_t now_ms(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+/* libmicrohttpd closes a connection idle this long: a stalled body is cut
+ * at its deadline, not only at the idle timeout. */
+static void arm_body_deadline(struct exchange *x)
+{
+	int64_t left = x->body_deadline_ms - now_ms();
+	unsigned secs = left <= 1000 ? 1 : (unsigned)((left + 999) / 1000);
+	if (secs < x->srv->cfg.idle_timeout_s)
+		MHD_set_connection_option(x->conn, MHD_CONNECTION_OPTION_TIMEOUT, secs);
+}
+
 /* POST /score before its body: the content type and the announced size
- * are checked before any byte of the body is read. */
+ * are checked before any byte of the body is read. The gate (http_gate.h)
+ * let through only a Content-Length of plain digits, and no chunked body. */
 enum MHD_Result score_headers(struct exchange *x, bool *answered)
 {
 	struct server *s = x->srv;
 	const char *ct = MHD_lookup_connection_value(x->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
 	if (!json_content_type(ct))
-		return send_error(x, 415, NULL, "POST /score takes Content-Type: application/json", (struct reply){ 0 });
+		return send_error(x, 415, NULL, "POST /score takes Content-Type: application/json",
+				  (struct reply){ 0 });
 	const char *cl = MHD_lookup_connection_value(x->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
 	unsigned long long want = 0;
 	if (cl) {
@@ -201,55 +221,41 @@ enum MHD_Result score_headers(struct exchange *x, bool *answered)
 	}
 	if (want > s->cfg.max_body_bytes) {
 		char msg[160];
-		snprintf(msg, sizeof(msg), "the body is %llu bytes; this server accepts at most %zu (split the run)", want,
-			 s->cfg.max_body_bytes);
+		snprintf(msg, sizeof(msg), "the body is %llu bytes; this server accepts at most %zu (split the run)",
+			 want, s->cfg.max_body_bytes);
 		return send_error(x, 413, NULL, msg, (struct reply){ 0 });
 	}
-	/* Content-Length is only a hint: the bytes are counted as they come. */
-	x->body_cap = want ? (size_t)want + 1 : 64 * 1024;
+	/* A slow body holds a connection: it must come at the minimum rate,
+	 * after the same grace a head gets. */
+	double secs =
+		s->cfg.header_timeout_s + (s->cfg.min_body_rate ? (double)want / (double)s->cfg.min_body_rate : 0);
+	x->body_deadline_ms = now_ms() + (int64_t)(secs * 1000);
+	x->body_cap = (size_t)want + 1;
 	x->body = malloc(x->body_cap);
 	if (!x->body)
-		return send_error(x, 500, NULL, "out of memory", (struct reply){ .close = true });
+		return send_error(x, 500, NULL, "out of memory", (struct reply){ 0 });
+	arm_body_deadline(x);
 	*answered = false;
 	return MHD_YES;
 }
 
 enum MHD_Result score_upload(struct exchange *x, const char *data, size_t n)
 {
-	struct server *s = x->srv;
 	x->bytes_in += n;
-	if (x->discarding) {
-		/* Past the cap without a Content-Length that said so. libmicrohttpd
-		 * cannot answer in the middle of a body, so the rest is read and
-		 * dropped (nothing is kept) up to twice the cap, then the
-		 * connection is closed. */
-		if (x->bytes_in <= 2 * s->cfg.max_body_bytes)
-			return MHD_YES;
-		x->status = 413;
-		snprintf(x->error, sizeof(x->error), "chunked body over twice the cap of %zu bytes: connection closed",
-			 s->cfg.max_body_bytes);
+	if (now_ms() > x->body_deadline_ms) {
+		/* libmicrohttpd cannot answer in the middle of a body: the
+		 * connection is closed, and the log says why. */
+		x->status = 408;
+		snprintf(x->error, sizeof(x->error),
+			 "the body came slower than the minimum rate of %zu bytes/s: connection closed after %zu bytes",
+			 x->srv->cfg.min_body_rate, x->bytes_in);
 		return MHD_NO;
 	}
-	if (x->body_len + n > s->cfg.max_body_bytes) {
-		free(x->body);
-		x->body = NULL;
-		x->body_len = x->body_cap = 0;
-		x->discarding = true;
-		return MHD_YES;
-	}
-	if (x->body_len + n + 1 > x->body_cap) {
-		size_t cap = x->body_cap;
-		while (cap < x->body_len + n + 1)
-			cap *= 2;
-		if (cap > s->cfg.max_body_bytes + 1)
-			cap = s->cfg.max_body_bytes + 1;
-		char *g = realloc(x->body, cap);
-		if (!g)
-			return MHD_NO;
-		x->body = g;
-		x->body_cap = cap;
-	}
+	/* libmicrohttpd passes no more than the Content-Length announced. */
+	if (x->body_len + n >= x->body_cap)
+		return MHD_NO;
 	memcpy(x->body + x->body_len, data, n);
 	x->body_len += n;
+	arm_body_deadline(x);
 	return MHD_YES;
 }

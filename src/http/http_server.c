@@ -1,4 +1,5 @@
-/* The HTTP server (see http_server.h): routing and the server's lifecycle.
+/* The HTTP server (see http_server.h): the access handler and the server's
+ * lifecycle.
  *
  * Each request is one struct exchange, created on the first call of the
  * access handler, stored in libmicrohttpd's req_cls and freed in the
@@ -8,6 +9,7 @@
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
+#include <malloc.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -22,57 +24,14 @@
 
 #include "cleanup.h"
 #include "http/http_canary.h"
+#include "http/http_gate.h"
 #include "http/http_metrics.h"
 #include "http/http_server_internal.h"
 
-static enum metrics_endpoint route_endpoint(enum route r)
-{
-	switch (r) {
-	case ROUTE_SCORE:
-		return METRICS_EP_SCORE;
-	case ROUTE_HEALTHZ:
-		return METRICS_EP_HEALTHZ;
-	case ROUTE_READYZ:
-		return METRICS_EP_READYZ;
-	case ROUTE_INFO:
-		return METRICS_EP_INFO;
-	case ROUTE_METRICS:
-		return METRICS_EP_METRICS;
-	case ROUTE_NONE:
-		break;
-	}
-	return METRICS_EP_OTHER;
-}
+/* After a request whose body was this large, the heaps are trimmed. */
+#define TRIM_AFTER_BYTES (1 << 20)
 
-/* ------------------------------------------------------------- routing */
-
-static enum route route_of(const char *url)
-{
-	static const struct {
-		const char *path;
-		enum route r;
-	} routes[] = {
-		{ "/score", ROUTE_SCORE },   { "/healthz", ROUTE_HEALTHZ }, { "/readyz", ROUTE_READYZ },
-		{ "/v1/info", ROUTE_INFO }, { "/metrics", ROUTE_METRICS },
-	};
-	for (size_t i = 0; i < ARRAY_LEN(routes); i++)
-		if (strcmp(url, routes[i].path) == 0)
-			return routes[i].r;
-	return ROUTE_NONE;
-}
-
-static bool safe_request_id(const char *id)
-{
-	size_t n = 0;
-	for (const char *c = id; *c; c++, n++)
-		if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') ||
-		      strchr("._:-", *c)))
-			return false;
-	return n >= 1 && n <= 64;
-}
-
-static struct exchange *exchange_new(struct server *s, struct MHD_Connection *conn, const char *url,
-				     const char *method)
+static struct exchange *exchange_new(struct server *s, struct MHD_Connection *conn, const char *url, const char *method)
 {
 	struct exchange *x = calloc(1, sizeof(*x));
 	if (!x)
@@ -82,16 +41,12 @@ static struct exchange *exchange_new(struct server *s, struct MHD_Connection *co
 	clock_gettime(CLOCK_MONOTONIC, &x->start);
 	snprintf(x->method, sizeof(x->method), "%.15s", method);
 	snprintf(x->path, sizeof(x->path), "%.*s", MAX_LOGGED_PATH, url);
-	x->route = route_of(url);
+	x->route = route_of(url, strlen(url));
 	const char *given = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Request-Id");
+	request_id_make(s, given, given ? strlen(given) : 0, x->id, sizeof(x->id));
 	pthread_mutex_lock(&s->mu);
-	unsigned long n = ++s->next_id;
 	s->active++;
 	pthread_mutex_unlock(&s->mu);
-	if (given && safe_request_id(given))
-		snprintf(x->id, sizeof(x->id), "%s", given);
-	else
-		snprintf(x->id, sizeof(x->id), "%s-%06lu", s->id_prefix, n);
 	return x;
 }
 
@@ -110,7 +65,8 @@ static enum MHD_Result check_headers(struct exchange *x, bool *answered)
 	bool is_get = strcmp(x->method, "GET") == 0 || strcmp(x->method, "HEAD") == 0;
 	bool is_post = strcmp(x->method, "POST") == 0;
 	if (x->route == ROUTE_NONE)
-		return send_error(x, 404, NULL, "no such endpoint (see GET /v1/info and docs/api.md)", (struct reply){ 0 });
+		return send_error(x, 404, NULL, "no such endpoint (see GET /v1/info and docs/api.md)",
+				  (struct reply){ 0 });
 	if (x->route == ROUTE_SCORE && !is_post)
 		return method_not_allowed(x, "POST");
 	if (x->route != ROUTE_SCORE && !is_get)
@@ -122,7 +78,7 @@ static enum MHD_Result check_headers(struct exchange *x, bool *answered)
 		pthread_mutex_unlock(&s->mu);
 		if (draining)
 			return send_error(x, 503, NULL, "the server is stopping; retry on another replica",
-					  (struct reply){ .retry_after = 1, .close = true });
+					  (struct reply){ .retry_after = 1 });
 		return score_headers(x, answered);
 	}
 	*answered = false;
@@ -132,23 +88,15 @@ static enum MHD_Result check_headers(struct exchange *x, bool *answered)
 static bool has_body(struct MHD_Connection *conn)
 {
 	const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-	const char *te = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING);
-	return te || (cl && strspn(cl, "0 \t") != strlen(cl));
+	return cl && strspn(cl, "0") != strlen(cl);
 }
 
 /* The request (and its body, if any) has arrived. */
 static enum MHD_Result dispatch(struct exchange *x)
 {
 	bool answered;
-	if (x->discarding) {
-		char msg[128];
-		snprintf(msg, sizeof(msg), "the body is over this server's cap of %zu bytes (split the run)",
-			 x->srv->cfg.max_body_bytes);
-		return send_error(x, 413, NULL, msg, (struct reply){ .close = true });
-	}
 	if (!x->body) {
-		/* No body was announced: the header checks run now, so a
-		 * keep-alive connection stays open. */
+		/* No body was announced: the header checks run now. */
 		enum MHD_Result r = check_headers(x, &answered);
 		if (answered)
 			return r;
@@ -184,10 +132,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		 * byte of it is read (the connection then closes). */
 		if (has_body(conn)) {
 			bool answered;
-			x->early = true;
-			enum MHD_Result r = check_headers(x, &answered);
-			x->early = false;
-			return r;
+			return check_headers(x, &answered);
 		}
 		return MHD_YES;
 	}
@@ -199,7 +144,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	if (*upload_size) {
 		size_t n = *upload_size;
 		*upload_size = 0;
-		return score_upload(x, upload, n);
+		/* Only POST /score keeps its body; a GET's is read and dropped. */
+		return x->route == ROUTE_SCORE && x->body ? score_upload(x, upload, n) : MHD_YES;
 	}
 	return dispatch(x);
 }
@@ -215,12 +161,36 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
 		x->status = METRICS_CLIENT_GONE;
 	metrics_count_request(s->metrics, route_endpoint(x->route), x->status);
 	log_request(x);
+	bool large = x->bytes_in >= TRIM_AFTER_BYTES;
 	free(x->body);
 	free(x);
 	pthread_mutex_lock(&s->mu);
+	if (large)
+		s->trim_wanted = true;
 	s->active--;
 	pthread_cond_broadcast(&s->changed);
 	pthread_mutex_unlock(&s->mu);
+}
+
+/* libmicrohttpd closed a connection the gate handed it. */
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+			  enum MHD_ConnectionNotificationCode code)
+{
+	struct server *s = cls;
+	if (code != MHD_CONNECTION_NOTIFY_CLOSED)
+		return;
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	if (ci && ci->client_addr && s->gate)
+		gate_released(s->gate, ci->client_addr);
+	/* The connection's memory pool and answer are freed by now: after a
+	 * large request, give what the heaps keep back to the system (each
+	 * connection thread may have used an arena of its own). */
+	pthread_mutex_lock(&s->mu);
+	bool trim = s->trim_wanted;
+	s->trim_wanted = false;
+	pthread_mutex_unlock(&s->mu);
+	if (trim)
+		malloc_trim(0);
 }
 
 /* -------------------------------------------------------------- canary */
@@ -238,8 +208,8 @@ static void *canary_main(void *arg)
 			r = canary_run(s->cfg.scorer, detail, sizeof(detail));
 		}
 		metrics_count_canary(s->metrics, r == CANARY_OK	    ? METRICS_CANARY_OK
-						  : r == CANARY_BUSY ? METRICS_CANARY_BUSY
-								     : METRICS_CANARY_FAILED);
+						 : r == CANARY_BUSY ? METRICS_CANARY_BUSY
+								    : METRICS_CANARY_FAILED);
 		pthread_mutex_lock(&s->mu);
 		bool was_ready = s->ready, first = s->canary_runs == 0;
 		if (r != CANARY_BUSY) {
@@ -333,6 +303,7 @@ static int write_port_file(const char *path, unsigned port, char *err, size_t er
 
 static void server_free(struct server *s)
 {
+	gate_free(&s->gate);
 	metrics_free(&s->metrics);
 	pthread_mutex_destroy(&s->mu);
 	pthread_cond_destroy(&s->changed);
@@ -347,6 +318,10 @@ int server_start(const struct server_config *c, struct server **out, char *err, 
 		return -1;
 	}
 	s->cfg = *c;
+	/* Blocks of 1 MiB or more (request bodies, long texts, decoded tests)
+	 * are mapped on their own and unmapped when freed, instead of glibc's
+	 * threshold rising to 32 MiB and keeping them in the heap. */
+	mallopt(M_MMAP_THRESHOLD, 1 << 20);
 	pthread_mutex_init(&s->mu, NULL);
 	pthread_condattr_t ca;
 	pthread_condattr_init(&ca);
@@ -367,23 +342,30 @@ int server_start(const struct server_config *c, struct server **out, char *err, 
 		server_free(s);
 		return -1;
 	}
+	/* The gate accepts the connections (http_gate.h); libmicrohttpd gets
+	 * them with MHD_add_connection, hence no listening socket of its own
+	 * and the inter-thread channel that wakes it for each one. */
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL | MHD_USE_ITC |
-			 MHD_USE_ERROR_LOG | (v6 ? MHD_USE_IPv6 : 0);
-	s->mhd = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s,
-				  MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, s,
-				  MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd,
-				  MHD_OPTION_CONNECTION_LIMIT, (unsigned)c->max_connections,
+			 MHD_USE_ERROR_LOG | MHD_USE_NO_LISTEN_SOCKET | (v6 ? MHD_USE_IPv6 : 0);
+	s->mhd = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, s,
+				  MHD_OPTION_CONNECTION_LIMIT, c->max_connections + GATE_GET_RESERVE + 8,
 				  MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)c->idle_timeout_s,
-				  MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
-				  MHD_OPTION_END);
+				  MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_NOTIFY_CONNECTION,
+				  on_connection, s, MHD_OPTION_END);
 	if (!s->mhd) {
 		snprintf(err, errlen, "libmicrohttpd could not start on %s:%u", c->host, s->port);
 		close(fd);
 		server_free(s);
 		return -1;
 	}
+	if (gate_start(s, fd, &s->gate, err, errlen) < 0) {
+		MHD_stop_daemon(s->mhd);
+		server_free(s);
+		return -1;
+	}
 	server_log(s, "listening on %s%s%s:%u", v6 ? "[" : "", c->host, v6 ? "]" : "", s->port);
 	if (c->port_file && write_port_file(c->port_file, s->port, err, errlen) < 0) {
+		gate_stop(s->gate);
 		MHD_stop_daemon(s->mhd);
 		server_free(s);
 		return -1;
@@ -391,6 +373,7 @@ int server_start(const struct server_config *c, struct server **out, char *err, 
 	int rc = pthread_create(&s->canary_thread, NULL, canary_main, s);
 	if (rc != 0) {
 		snprintf(err, errlen, "starting the canary thread: %s", strerror(rc));
+		gate_stop(s->gate);
 		MHD_stop_daemon(s->mhd);
 		server_free(s);
 		return -1;
@@ -440,9 +423,7 @@ void server_stop(struct server **sp, unsigned deadline_ms)
 	size_t active = s->active;
 	pthread_mutex_unlock(&s->mu);
 	/* Stop accepting: new connections are refused from here on. */
-	MHD_socket lfd = MHD_quiesce_daemon(s->mhd);
-	if (lfd != MHD_INVALID_SOCKET)
-		close(lfd);
+	gate_stop(s->gate);
 	server_log(s, "stopping: %zu request(s) in flight, %u ms to finish", active, deadline_ms);
 	struct timespec until = deadline_in(deadline_ms);
 	if (!wait_idle(s, &until)) {
@@ -467,4 +448,3 @@ void server_stop(struct server **sp, unsigned deadline_ms)
 	server_free(s);
 	*sp = NULL;
 }
-
