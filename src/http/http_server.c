@@ -150,6 +150,22 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	return dispatch(x);
 }
 
+/* Tell the gate, once, that a connection it handed on is done: when its
+ * request completes, or when it closes (without a flag, out of memory,
+ * only then). */
+static void release_connection(struct server *s, struct MHD_Connection *conn, bool closing)
+{
+	const union MHD_ConnectionInfo *ctx = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	bool *released = ctx ? ctx->socket_context : NULL;
+	if (released ? *released : !closing)
+		return;
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	if (ci && ci->client_addr && s->gate)
+		gate_released(s->gate, ci->client_addr);
+	if (released)
+		*released = true;
+}
+
 static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls, enum MHD_RequestTerminationCode toe)
 {
 	struct server *s = cls;
@@ -161,6 +177,9 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
 		x->status = METRICS_CLIENT_GONE;
 	metrics_count_request(s->metrics, route_endpoint(x->route), x->status);
 	log_request(x);
+	/* The connection's one request is over: its place under the caps is
+	 * free now, not when libmicrohttpd's thread gets round to closing it. */
+	release_connection(s, conn, false);
 	bool large = x->bytes_in >= TRIM_AFTER_BYTES;
 	free(x->body);
 	free(x);
@@ -172,16 +191,19 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
 	pthread_mutex_unlock(&s->mu);
 }
 
-/* libmicrohttpd closed a connection the gate handed it. */
+/* libmicrohttpd opened or closed a connection the gate handed it. Each
+ * carries a flag: has the gate been told the connection is done? */
 static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
 			  enum MHD_ConnectionNotificationCode code)
 {
 	struct server *s = cls;
-	if (code != MHD_CONNECTION_NOTIFY_CLOSED)
+	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+		*socket_context = calloc(1, sizeof(bool));
 		return;
-	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-	if (ci && ci->client_addr && s->gate)
-		gate_released(s->gate, ci->client_addr);
+	}
+	release_connection(s, conn, true);
+	free(*socket_context);
+	*socket_context = NULL;
 	/* The connection's memory pool and answer are freed by now: after a
 	 * large request, give what the heaps keep back to the system (each
 	 * connection thread may have used an arena of its own). */
@@ -347,11 +369,13 @@ int server_start(const struct server_config *c, struct server **out, char *err, 
 	 * and the inter-thread channel that wakes it for each one. */
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL | MHD_USE_ITC |
 			 MHD_USE_ERROR_LOG | MHD_USE_NO_LISTEN_SOCKET | (v6 ? MHD_USE_IPv6 : 0);
-	s->mhd = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, s,
+	s->mhd = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s,
+				  MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, s,
 				  MHD_OPTION_CONNECTION_LIMIT, c->max_connections + GATE_GET_RESERVE + 8,
 				  MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)c->idle_timeout_s,
-				  MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_NOTIFY_CONNECTION,
-				  on_connection, s, MHD_OPTION_END);
+				  MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+				  MHD_OPTION_NOTIFY_CONNECTION, on_connection, s,
+				  MHD_OPTION_END);
 	if (!s->mhd) {
 		snprintf(err, errlen, "libmicrohttpd could not start on %s:%u", c->host, s->port);
 		close(fd);
