@@ -172,7 +172,7 @@ def fence(code, tag="python", run="```", indent="", quote=""):
 
 
 def indent_lines(code, pad):
-    return "\n".join(pad + ln if ln.strip() else "" for ln in code.split("\n"))
+    return "\n".join(pad + ln if ln else "" for ln in code.split("\n"))
 
 
 def demo_call(p):

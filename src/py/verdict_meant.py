@@ -79,8 +79,9 @@ class _Task:
 
     def prepare(self, budget):
         """Parse the prompt: the frame a body goes in, and (HumanEval) the
-        prompt's own pieces, which every program starts with."""
-        if not self.prompt.strip():
+        prompt's own pieces, which every program starts with. A stdin
+        program has neither."""
+        if not self.prompt.strip() or self.kind == "lcb_stdin":
             return
         name = self.entry if self.kind == "humaneval" else self.func
         if not name:
@@ -221,6 +222,9 @@ class _DemoJudge:
         nodes = p.nodes
         if all(isinstance(n, (ast.Import, ast.ImportFrom)) for n in nodes):
             return None
+        if all(isinstance(n, ast.Expr) and isinstance(n.value, ast.Constant) and
+               isinstance(n.value.value, str) for n in nodes):
+            return None  # a docstring
         if all(vp.is_noop(n) for n in nodes):
             return "dropped stray expression"
         if len(nodes) == 1 and isinstance(nodes[0], (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
@@ -277,7 +281,7 @@ def _drop_stdin_stubs(pieces, notes):
         if _is_stdin_stub(p):
             notes.append("dropped sys.stdin stub")
         elif all(vp.is_noop(x) for x in p.nodes) and not all(
-                isinstance(x.value, ast.Constant) for x in p.nodes):
+                isinstance(x.value, ast.Constant) and isinstance(x.value.value, str) for x in p.nodes):
             notes.append("dropped stray expression")
         else:
             kept.append(p)

@@ -308,10 +308,14 @@ def reads_stdin(nodes):
     return False
 
 
+_EFFECTS = (ast.Call, ast.Await, ast.Yield, ast.YieldFrom, ast.NamedExpr)
+
+
 def is_noop(node):
-    """An expression statement with no effect: a constant, a name, an
-    attribute (a stray word of prose that parsed)."""
-    return isinstance(node, ast.Expr) and isinstance(node.value, (ast.Constant, ast.Name, ast.Attribute))
+    """An expression statement that calls nothing: a constant, a literal, a
+    name (a doctest's output line, a stray word of prose that parsed); at
+    most it raises."""
+    return isinstance(node, ast.Expr) and not any(isinstance(n, _EFFECTS) for n in ast.walk(node.value))
 
 
 def is_test_name(name):
