@@ -231,8 +231,8 @@ class _DemoJudge:
             return "dropped test definition %s" % nodes[0].name if nodes[0].name in self.test_defs else None
         if any(vp.is_main_guard(n) for n in nodes):
             return "dropped if __name__ == '__main__' block"
-        if p.binds & self.targets:
-            return None
+        if p.binds & self.targets or _stores_into(nodes, self.targets):
+            return None  # code that makes the solution: f = cache(f), f.memo = {}
         if all(isinstance(n, ast.Assert) for n in nodes):
             return "dropped top-level assert"
         if p.refs & self.to_tests:
@@ -240,6 +240,19 @@ class _DemoJudge:
         if "print" in p.refs or p.refs & self.to_input or vp.reads_stdin(nodes):
             return "dropped demo code"
         return None
+
+
+def _stores_into(nodes, names):
+    """The statements store into an attribute or item of one of `names`."""
+    for root in nodes:
+        for n in ast.walk(root):
+            if isinstance(n, (ast.Attribute, ast.Subscript)) and isinstance(n.ctx, ast.Store):
+                base = n.value
+                while isinstance(base, (ast.Attribute, ast.Subscript)):
+                    base = base.value
+                if isinstance(base, ast.Name) and base.id in names:
+                    return True
+    return False
 
 
 def _drop_demo(pieces, task, env, notes):
@@ -408,23 +421,30 @@ def _place_body(unit, task, budget, notes):
 # ---- assembly ----------------------------------------------------------------------
 
 
-def _join(parts):
-    return "\n".join(p.rstrip("\n") for p in parts if p.strip()) + "\n"
-
-
-def _hoist_future(texts_and_pieces, notes):
-    future = [p for p in texts_and_pieces if isinstance(p, vp.Piece) and
+def _hoist_future(parts, notes):
+    future = [p for p in parts if isinstance(p, vp.Piece) and
               all(isinstance(n, ast.ImportFrom) and n.module == "__future__" for n in p.nodes)]
     if not future:
-        return texts_and_pieces
+        return parts
     notes.append("from __future__ import moved to the top")
-    rest = [p for p in texts_and_pieces if p not in future]
-    return future + rest
+    return future + [p for p in parts if not any(p is f for f in future)]
 
 
 def _render(parts, notes):
-    parts = _hoist_future(parts, notes)
-    return _join([p.text if isinstance(p, vp.Piece) else p for p in parts])
+    """The program text: pieces keep the spacing they had; between parts
+    from different places (the prompt, one block, another) a blank line."""
+    out = []
+    prev = None
+    for p in _hoist_future(parts, notes):
+        text = p.text if isinstance(p, vp.Piece) else p
+        origin = p.origin if isinstance(p, vp.Piece) else p
+        if not text.strip():
+            continue
+        if out and origin is not prev and not text.startswith("\n"):
+            out.append("")
+        out.append(text.rstrip("\n"))
+        prev = origin
+    return "\n".join(out) + "\n" if out else ""
 
 
 def _wrap_function(unit, task, notes):
@@ -465,11 +485,55 @@ def _stdin_program(units):
     return None
 
 
-def _choose(units, task):
+_HEADER_NAMES = []
+
+
+def _lcb_header_names():
+    """Names LiveCodeBench's import header gives every program (its `from
+    string import *`, ..., `import sys`); computed once, when needed."""
+    if not _HEADER_NAMES:
+        import importlib
+        import verdict_lcb
+        names = set()
+        for line in verdict_lcb.IMPORT_STRING.splitlines():
+            m = re.match(r"from (\w+) import \*$|import (\w+)$", line)
+            if not m:
+                continue
+            if m.group(2):
+                names.add(m.group(2))
+                continue
+            try:
+                mod = importlib.import_module(m.group(1))
+            except ImportError:
+                continue
+            names.update(getattr(mod, "__all__", None) or [n for n in dir(mod) if not n.startswith("_")])
+        _HEADER_NAMES.append(frozenset(names))
+    return _HEADER_NAMES[0]
+
+
+def _whole_body(unit, units, task, budget):
+    """Placed under the signature, the body reads only names that something
+    binds: its parameters and locals, the prompt, a block, a builtin, the
+    LiveCodeBench import header."""
+    pieces = _place_body(unit, task, budget, [])
+    if pieces is None:
+        return False
+    bound = set(vp.BUILTIN_NAMES) | task.prompt_names
+    if task.kind != "humaneval":
+        bound |= _lcb_header_names()
+    for u in units:
+        for p in u.pieces:
+            bound |= p.binds
+    for p in pieces:
+        bound |= p.binds
+    return all(not (p.refs - bound) for p in pieces if p.binds & task.targets())
+
+
+def _choose(units, task, budget):
     """(unit, how): how is "full" (a complete solution), "wrap" (a bare
     LiveCodeBench function), "body" (a body for the prompt's signature) or
     "code" (code without what the tests call). The last complete solution
-    in the answer wins, fenced or not."""
+    in the answer wins, fenced or not; a body only when there is none."""
     chosen, how = None, "full"
     if task.kind == "humaneval" and task.entry:
         chosen = _find(units, lambda u: _has_complete_def(u, task.entry))
@@ -484,15 +548,20 @@ def _choose(units, task):
         if chosen is None:
             chosen = _find(units, lambda u: any(_is_effect(p) for p in u.pieces), fenced_first=True)
     if task.frame is not None:
-        # A body (code with a top-level return) after the last complete
-        # definition is the final attempt; when nothing is complete, indented
-        # code is a body too (a continuation of the prompt).
-        if chosen is not None:
-            body = _find(units, lambda u: vp.top_level_return(u.tree))
-        else:
+        if chosen is None:
+            # Nothing defines what the tests call: code with a top-level
+            # return, or indented code, is a body for the prompt's signature
+            # (fenced first: a snippet in the prose is less likely the answer).
             body = _find(units, lambda u: vp.top_level_return(u.tree) or u.indented, fenced_first=True)
-        if body is not None and (chosen is None or body.index > chosen.index):
-            chosen, how = body, "body"
+            if body is not None:
+                chosen, how = body, "body"
+        else:
+            # A body after the last complete definition is the final attempt
+            # when it is a whole body (it reads no name that nothing binds),
+            # not a line of the explanation (`return out`).
+            body = _find(units, lambda u: u.index > chosen.index and vp.top_level_return(u.tree))
+            if body is not None and _whole_body(body, units, task, budget):
+                chosen, how = body, "body"
     if chosen is None:
         chosen, how = _find(units, lambda u: u.has_code(), fenced_first=True), "code"
     return chosen, how
@@ -500,7 +569,7 @@ def _choose(units, task):
 
 def _assemble(units, blocks, task, budget, res):
     """Fill res from the units; False when there is no code."""
-    chosen, how = _choose(units, task)
+    chosen, how = _choose(units, task, budget)
     if chosen is None:
         return False
     notes = []
@@ -537,7 +606,7 @@ def _assemble(units, blocks, task, budget, res):
     kept = [p.with_text(replaced[id(p)]) if id(p) in replaced else p for p in kept]
     parts = []
     if with_prompt:
-        parts.append(task.prompt_code + "\n")
+        parts.append(task.prompt_code)
         if _answer_repeats_prompt(chosen, task):
             res.notes.append("answer repeats the prompt")
     parts += before + kept + after
