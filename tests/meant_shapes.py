@@ -189,6 +189,46 @@ def demo_call(p):
     return call
 
 
+def snippet_of(p):
+    """A few lines of the solution an explanation would show: the first
+    statement of the body (often an edge-case guard), or for a program its
+    first line that reads the input."""
+    if p.kind == "lcb_stdin":
+        for line in p.code.split("\n"):
+            if "input(" in line or "stdin" in line:
+                return line.strip() + "\n"
+        return p.code.split("\n")[0] + "\n"
+    tree = ast.parse(p.code)
+    if p.kind == "humaneval":
+        fns = [n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == p.name]
+    else:
+        fns = [m for c in tree.body if isinstance(c, ast.ClassDef) for m in c.body
+               if isinstance(m, ast.FunctionDef) and m.name == p.name]
+    body = [b for b in fns[-1].body if not (isinstance(b, ast.Expr) and isinstance(b.value, ast.Constant))] \
+        if fns else []
+    if not body:
+        return "pass\n"
+    return ast.unparse(body[0]) + "\n"
+
+
+def split_blocks(p):
+    """The code cut into one block per top-level statement (imports
+    together), as a step-by-step answer shows it; None for a one-piece code."""
+    tree = ast.parse(p.code)
+    lines = p.code.split("\n")
+    parts = []
+    for n in tree.body:
+        start = min([n.lineno] + [d.lineno for d in getattr(n, "decorator_list", [])])
+        text = "\n".join(lines[start - 1: n.end_lineno])
+        if parts and isinstance(n, (ast.Import, ast.ImportFrom)) and parts[-1][0]:
+            parts[-1][1].append(text)
+        else:
+            parts.append([isinstance(n, (ast.Import, ast.ImportFrom)), [text]])
+    if len(parts) < 2:
+        return None
+    return ["\n".join(t) + "\n" for _, t in parts]
+
+
 def draft_of(p):
     """A complete but wrong first attempt."""
     if p.kind == "humaneval":
@@ -233,6 +273,8 @@ def test_block(p, which):
         return "Run it with:\n\n" + fence("python3 solution.py < input.txt", tag="bash")
     if which == "sample_in":
         return "Sample input:\n\n" + fence(p.sample.rstrip("\n") or "1", tag="")
+    if which == "snippet":
+        return "The key step:\n\n" + fence(snippet_of(p))
     if which == "stringio":
         return "To try it locally:\n\n" + fence(
             "import io\nimport sys\n\nsys.stdin = io.StringIO(%r)\nmain()" % (p.sample or "1\n"))
@@ -393,9 +435,9 @@ STYLES = ["raw", "prose_around", "list_item", "list_bullet", "blockquote", "unte
 STYLES += ["fence:" + t for t in TAGS]
 BODY_STYLES = ["raw", "fence:python", "fence:py", "fence:", "prose_around", "unterminated", "list_item"]
 TRAILING = ["print", "assert", "main", "doctest", "testfunc", "usage_vars"]
-BLOCKS_AFTER = {"humaneval": ["asserts", "unittest", "usage", "output", "text"],
-                "lcb_functional": ["asserts", "usage", "output", "text"],
-                "lcb_stdin": ["output", "text", "bash", "sample_in"]}
+BLOCKS_AFTER = {"humaneval": ["asserts", "unittest", "usage", "output", "text", "snippet"],
+                "lcb_functional": ["asserts", "usage", "output", "text", "snippet"],
+                "lcb_stdin": ["output", "text", "bash", "sample_in", "snippet", "stringio"]}
 
 
 def reasoning_wrap(style, answer, p, rng):
@@ -459,6 +501,12 @@ def build(p, spec):
             return None
         blocks, intended = split
         shapes.append("helpers_split")
+    elif spec.get("steps"):
+        steps = split_blocks(p)
+        if steps is None or vname != "full" or style not in FENCE_STYLES or spec.get("trailing"):
+            return None
+        blocks = steps + ([code] if spec["steps"] == "together" else [])
+        shapes.append("steps" if spec["steps"] != "together" else "steps_together")
     elif spec.get("imports") and p.kind == "humaneval":
         imports = [ln for ln in p.prompt.split("\n") if re.match(r"(from \S+ )?import ", ln)]
         if not imports or vname != "full" or style not in FENCE_STYLES:
@@ -478,12 +526,20 @@ def build(p, spec):
         tag = style[6:] if style.startswith("fence:") else "python"
         parts = []
         for k, b in enumerate(blocks):
-            lead = "First, the helper code:" if k == 0 else "Now the solution itself:"
+            lead = ("Step %d:" % (k + 1)) if spec.get("steps") else \
+                "First, the helper code:" if k == 0 else "Now the solution itself:"
+            if spec.get("steps") == "together" and k == len(blocks) - 1:
+                lead = "Putting it all together:"
             parts.append(lead + "\n\n" + (present(style, b, vkind) if not style.startswith("fence:")
                                           else fence(b, tag=tag)))
         answer = "\n\n".join(parts)
     else:
         answer = present(style, code, vkind)
+    if spec.get("approaches"):
+        if style in FIRST_ONLY or vkind == "body" or blocks:
+            return None
+        answer = "Approach 1 (straightforward):\n\n" + fence(code) + "\n\nApproach 2 (the same, tidied):\n\n" + answer
+        shapes.append("two_approaches")
     if spec.get("draft"):
         if style in FIRST_ONLY:
             return None
@@ -533,7 +589,8 @@ def single_specs(p):
             out += [{"variant": "body", "style": "raw", "trailing": ["print"]},
                     {"variant": "body", "style": "fence:python", "trailing": ["assert"]}]
     out += [{"after": [b]} for b in BLOCKS_AFTER[p.kind]]
-    out += [{"draft": True}, {"split": True}, {"imports": True}]
+    out += [{"draft": True}, {"split": True}, {"imports": True}, {"steps": "apart"}, {"steps": "together"},
+            {"approaches": True}]
     out += [{"reasoning": r} for r in REASONING]
     out += [{"line_ends": "crlf"}, {"line_ends": "cr"}, {"prose": 1}]
     return out
@@ -549,6 +606,10 @@ def combo_spec(p, rng):
         spec["split"] = True
     elif rng.random() < 0.1:
         spec["imports"] = True
+    elif rng.random() < 0.1:
+        spec["steps"] = rng.choice(["apart", "together"])
+    if rng.random() < 0.1:
+        spec["approaches"] = True
     if rng.random() < 0.3:
         spec["draft"] = True
     if rng.random() < 0.4:

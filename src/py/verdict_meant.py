@@ -210,12 +210,29 @@ class _DemoJudge:
     solution needs, for one set of pieces (env: name -> pieces binding it).
     What reaches what is computed once, backwards from the goals."""
 
-    def __init__(self, env, targets, test_defs=()):
+    def __init__(self, env, targets, test_defs=(), program=False):
+        self.program = program  # a stdin program: reading and printing are its job
+        self.env = env
         self.targets = targets
         self.test_defs = set(test_defs)
-        self.to_tests = vp.reaching(env, targets | self.test_defs, skip=targets)
-        readers = {name for name, ps in env.items() if any(vp.reads_stdin(p.nodes) for p in ps)}
-        self.to_input = vp.reaching(env, {"input"} | readers, skip=targets)
+        self._to_tests = None
+        self._to_input = None
+
+    @property
+    def to_tests(self):
+        """Names from which the solution or a test definition is reached."""
+        if self._to_tests is None:
+            self._to_tests = vp.reaching(self.env, self.targets | self.test_defs, skip=self.targets)
+        return self._to_tests
+
+    @property
+    def to_input(self):
+        """Names from which a read of stdin is reached (computed only when a
+        statement needs it: it walks every definition)."""
+        if self._to_input is None:
+            readers = {name for name, ps in self.env.items() if any(vp.reads_stdin(p.nodes) for p in ps)}
+            self._to_input = vp.reaching(self.env, {"input"} | readers, skip=self.targets)
+        return self._to_input
 
     def reason(self, p):
         """Why the piece does not run, or None when it does."""
@@ -237,7 +254,7 @@ class _DemoJudge:
             return "dropped top-level assert"
         if p.refs & self.to_tests:
             return "dropped test or usage code"
-        if "print" in p.refs or p.refs & self.to_input or vp.reads_stdin(nodes):
+        if not self.program and ("print" in p.refs or p.refs & self.to_input or vp.reads_stdin(nodes)):
             return "dropped demo code"
         return None
 
@@ -318,7 +335,7 @@ def _helpers(chosen, kept, units, task, blocks, notes):
         bound |= p.binds
     others = [u for u in units if u is not chosen and u.tree is not None]
     all_pieces = [p for u in others for p in u.pieces]
-    judge = _DemoJudge(_env(all_pieces), task.targets())
+    judge = _DemoJudge(_env(all_pieces), task.targets(), program=task.kind == "lcb_stdin")
     # name -> [(unit, piece)] of the definitions that bind it, in text order
     where = {}
     for u in others:
@@ -469,20 +486,45 @@ def _wrap_function(unit, task, notes):
 
 
 def _stdin_program(units):
-    """The last unit whose top-level code reads stdin, directly or through
-    the definitions it calls (its own or another unit's); a unit that
-    replaces sys.stdin is a test of the program, not the program."""
-    env = _env([p for u in units for p in u.pieces if not _is_effect(p)])
-    readers = {name for name, ps in env.items() if any(vp.reads_stdin(p.nodes) for p in ps)}
-    to_input = vp.reaching(env, readers | {"input"})
-    for u in units[::-1]:
-        if u.tree is None or any(_is_stdin_stub(p) for p in u.pieces):
-            continue
-        effects = [p for p in u.pieces if _is_effect(p)]
-        if effects and (vp.reads_stdin([n for p in effects for n in p.nodes]) or
-                        any(p.refs & to_input for p in effects)):
-            return u
-    return None
+    """(last unit, units): the program of a stdin problem.
+
+    A whole program reads stdin and writes output, itself or through the
+    definitions it calls. The program is the last unit that is whole on its
+    own, unless the units after it are whole together (a program shown in
+    steps, one block a step, or functions in one block and the call in the
+    next): then those units, in order. Without either, the last unit that
+    is whole through other units' definitions, else the last that reads.
+    Not part of a program: a unit that replaces sys.stdin (a test of the
+    program), and one that only repeats code shown before it (a line quoted
+    in the explanation, such as `n = int(input())`)."""
+    usable = [u for u in units if u.tree is not None and u.has_code()
+              and not any(_is_stdin_stub(p) for p in u.pieces) and not _quotes(u, units)]
+
+    def facts(group):
+        pieces = [p for u in group for p in u.pieces]
+        env = _env([p for p in pieces if not _is_effect(p)])
+        readers = {n for n, ps in env.items() if any(vp.reads_stdin(p.nodes) for p in ps)}
+        writers = {n for n, ps in env.items() if any(vp.writes_stdout(p.nodes) for p in ps)}
+        to_input = vp.reaching(env, readers | {"input"})
+        to_output = vp.reaching(env, writers | {"print"})
+        effects = [p for p in pieces if _is_effect(p)]
+        nodes = [n for p in effects for n in p.nodes]
+        reads = vp.reads_stdin(nodes) or any(p.refs & to_input for p in effects)
+        writes = vp.writes_stdout(nodes) or any(p.refs & to_output for p in effects)
+        return reads, writes
+
+    alone = [u for u in usable if all(facts([u]))]
+    last = alone[-1] if alone else None
+    tail = [u for u in usable if last is None or u.index > last.index]
+    if tail and all(facts(tail)):
+        return tail[-1], tail
+    if last is not None:
+        return last, [last]
+    with_others = [u for u in usable if all(facts([u] + [o for o in usable if o is not u]))]
+    if with_others:
+        return with_others[-1], [with_others[-1]]
+    reading = [u for u in usable if facts([u])[0]]
+    return (reading[-1], [reading[-1]]) if reading else (None, [])
 
 
 _HEADER_NAMES = []
@@ -511,10 +553,43 @@ def _lcb_header_names():
     return _HEADER_NAMES[0]
 
 
+_QUOTE_LINES = 40  # a part shown again in an explanation is short
+
+
+def _statement_dumps(unit):
+    """ast.dump of every statement of the unit (at any depth) spanning at
+    most _QUOTE_LINES lines; computed once a unit."""
+    key = "_dumps"
+    cached = getattr(unit, key, None)
+    if cached is None:
+        cached = set()
+        if unit.tree is not None:
+            for n in ast.walk(unit.tree):
+                if isinstance(n, ast.stmt) and n.end_lineno - n.lineno < _QUOTE_LINES:
+                    cached.add(ast.dump(n))
+        setattr(unit, key, cached)
+    return cached
+
+
+def _quotes(body, units):
+    """Every statement of the unit is a statement of code before it (a part
+    of the solution shown again in the explanation)."""
+    stmts = [s for s in body.tree.body if not (isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant))]
+    if not stmts or stmts[-1].end_lineno - stmts[0].lineno >= _QUOTE_LINES:
+        return False
+    want = {ast.dump(s) for s in stmts}
+    for u in units:
+        if u.index < body.index:
+            want -= _statement_dumps(u)
+            if not want:
+                return True
+    return False
+
+
 def _whole_body(unit, units, task, budget):
     """Placed under the signature, the body reads only names that something
-    binds: its parameters and locals, the prompt, a block, a builtin, the
-    LiveCodeBench import header."""
+    binds (its parameters and locals, the prompt, a block, a builtin, the
+    LiveCodeBench import header), and it ends in a return."""
     pieces = _place_body(unit, task, budget, [])
     if pieces is None:
         return False
@@ -526,15 +601,52 @@ def _whole_body(unit, units, task, budget):
             bound |= p.binds
     for p in pieces:
         bound |= p.binds
-    return all(not (p.refs - bound) for p in pieces if p.binds & task.targets())
+    made = [p for p in pieces if p.binds & task.targets()]
+    if not made or any(p.refs - bound for p in made):
+        return False
+    fn = _placed_function(made[-1].node, task)
+    return fn is not None and _ends(fn.body)
+
+
+def _placed_function(node, task):
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return node
+    if isinstance(node, ast.ClassDef):
+        methods = [m for m in node.body if isinstance(m, (ast.FunctionDef, ast.AsyncFunctionDef))
+                   and m.name == task.func]
+        return methods[-1] if methods else None
+    return None
+
+
+def _ends(body):
+    """The statements end in a return or a raise on every branch, or in a
+    loop that returns from inside; an edge-case guard such as
+    `if not xs: return []` does not."""
+    if not body:
+        return False
+    last = body[-1]
+    if isinstance(last, (ast.Return, ast.Raise)):
+        return True
+    if isinstance(last, ast.If):
+        return _ends(last.body) and _ends(last.orelse)
+    if isinstance(last, (ast.With, ast.AsyncWith)):
+        return _ends(last.body)
+    if isinstance(last, ast.Try):
+        return (_ends(last.body) or _ends(last.orelse)) and all(_ends(h.body) for h in last.handlers) \
+            or _ends(last.finalbody)
+    if isinstance(last, (ast.For, ast.AsyncFor, ast.While)):
+        # the answer comes out of the loop (a search that returns from it)
+        return _ends(last.orelse) or any(isinstance(n, ast.Return) for n in ast.walk(last))
+    return False
 
 
 def _choose(units, task, budget):
-    """(unit, how): how is "full" (a complete solution), "wrap" (a bare
-    LiveCodeBench function), "body" (a body for the prompt's signature) or
-    "code" (code without what the tests call). The last complete solution
-    in the answer wins, fenced or not; a body only when there is none."""
-    chosen, how = None, "full"
+    """(unit, how, group): how is "full" (a complete solution), "steps" (a
+    stdin program over the units of `group`), "wrap" (a bare LiveCodeBench
+    function), "body" (a body for the prompt's signature) or "code" (code
+    without what the tests call). The last complete solution in the answer
+    wins, fenced or not; a body only when there is none."""
+    chosen, how, group = None, "full", []
     if task.kind == "humaneval" and task.entry:
         chosen = _find(units, lambda u: _has_complete_def(u, task.entry))
     elif task.kind == "lcb_functional":
@@ -542,9 +654,9 @@ def _choose(units, task, budget):
         if chosen is None and task.func:
             chosen, how = _find(units, lambda u: _has_complete_def(u, task.func)), "wrap"
     elif task.kind == "lcb_stdin":
-        chosen = _stdin_program(units)
-        if chosen is None:
-            chosen = _find(units, lambda u: vp.reads_stdin([n for p in u.pieces for n in p.nodes]))
+        chosen, group = _stdin_program(units)
+        if len(group) > 1:
+            how = "steps"
         if chosen is None:
             chosen = _find(units, lambda u: any(_is_effect(p) for p in u.pieces), fenced_first=True)
     if task.frame is not None:
@@ -552,28 +664,32 @@ def _choose(units, task, budget):
             # Nothing defines what the tests call: code with a top-level
             # return, or indented code, is a body for the prompt's signature
             # (fenced first: a snippet in the prose is less likely the answer).
-            body = _find(units, lambda u: vp.top_level_return(u.tree) or u.indented, fenced_first=True)
+            body = _find(units, lambda u: (vp.top_level_return(u.tree) or u.indented)
+                         and not _quotes(u, units), fenced_first=True)
             if body is not None:
                 chosen, how = body, "body"
         else:
             # A body after the last complete definition is the final attempt
-            # when it is a whole body (it reads no name that nothing binds),
-            # not a line of the explanation (`return out`).
-            body = _find(units, lambda u: u.index > chosen.index and vp.top_level_return(u.tree))
-            if body is not None and _whole_body(body, units, task, budget):
+            # when it is a whole body (it reads no name that nothing binds,
+            # it ends in a return), not a line of the explanation (`return
+            # out`) nor a part of the solution quoted again.
+            first = chosen
+            body = _find(units, lambda u: u.index > first.index and vp.top_level_return(u.tree)
+                         and not _quotes(u, units) and _whole_body(u, units, task, budget))
+            if body is not None:
                 chosen, how = body, "body"
     if chosen is None:
         chosen, how = _find(units, lambda u: u.has_code(), fenced_first=True), "code"
-    return chosen, how
+    return chosen, how, group if how == "steps" else [chosen]
 
 
 def _assemble(units, blocks, task, budget, res):
     """Fill res from the units; False when there is no code."""
-    chosen, how = _choose(units, task, budget)
+    chosen, how, group = _choose(units, task, budget)
     if chosen is None:
         return False
     notes = []
-    pieces = chosen.pieces
+    pieces = [p for u in group for p in u.pieces]
     replaced = {}
     if how == "body":
         pieces = _place_body(chosen, task, budget, notes)
@@ -588,6 +704,8 @@ def _assemble(units, blocks, task, budget, res):
             notes.append("continuation of the prompt")
     elif how == "wrap":
         replaced = _wrap_function(chosen, task, notes)
+    elif how == "steps":
+        notes.append("program over %s to %s, a step each" % (group[0].where(blocks), chosen.where(blocks)))
     if how == "code" and task.kind != "lcb_stdin":
         notes.append("no complete definition of %s" % (task.entry or task.func or "the solution"))
 

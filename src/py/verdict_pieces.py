@@ -17,7 +17,7 @@ import symtable
 
 __all__ = [
     "Piece", "pieces_of", "closure", "reaching", "is_main_guard", "is_complete_function",
-    "complete_method", "top_level_return", "reads_stdin", "is_noop", "is_test_name",
+    "complete_method", "top_level_return", "reads_stdin", "writes_stdout", "is_noop", "is_test_name",
     "is_test_class", "BUILTIN_NAMES",
 ]
 
@@ -309,6 +309,20 @@ def reads_stdin(nodes):
 
 
 _EFFECTS = (ast.Call, ast.Await, ast.Yield, ast.YieldFrom, ast.NamedExpr)
+
+
+def writes_stdout(nodes):
+    """The code writes output: print(), sys.stdout, os.write(1, ...)."""
+    for root in nodes:
+        for n in ast.walk(root):
+            if isinstance(n, ast.Name) and n.id in ("print", "stdout"):
+                return True
+            if isinstance(n, ast.Attribute) and n.attr in ("stdout", "__stdout__"):
+                return True
+            if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == "write" \
+                    and n.args and isinstance(n.args[0], ast.Constant) and n.args[0].value == 1:
+                return True
+    return False
 
 
 def is_noop(node):

@@ -33,7 +33,7 @@ class Unit:
     top-level statements; segment: the verdict_fences.Segment it came from;
     removed/cut: prose lines removed, lines cut after a failing line."""
 
-    __slots__ = ("segment", "text", "tree", "raw", "pieces", "removed", "cut", "index")
+    __slots__ = ("segment", "text", "tree", "raw", "pieces", "removed", "cut", "index", "_dumps")
 
     def __init__(self, segment, index):
         self.segment = segment
@@ -44,6 +44,7 @@ class Unit:
         self.pieces = []
         self.removed = 0
         self.cut = 0
+        self._dumps = None  # verdict_meant's cache of statement dumps
 
     @property
     def fenced(self):
