@@ -326,9 +326,12 @@ def writes_stdout(nodes):
 
 
 def is_noop(node):
-    """An expression statement that calls nothing: a constant, a literal, a
-    name (a doctest's output line, a stray word of prose that parsed); at
-    most it raises."""
+    """A statement that does nothing but perhaps raise: an expression that
+    calls nothing (a constant, a literal, a name: a doctest's output line, a
+    stray word of prose that parsed) or an annotation without a value
+    (prose such as `Note: s`, which at top level evaluates `s`)."""
+    if isinstance(node, ast.AnnAssign) and node.value is None:
+        return not any(isinstance(n, _EFFECTS) for n in ast.walk(node.annotation))
     return isinstance(node, ast.Expr) and not any(isinstance(n, _EFFECTS) for n in ast.walk(node.value))
 
 
