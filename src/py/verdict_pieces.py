@@ -18,7 +18,7 @@ import symtable
 __all__ = [
     "Piece", "pieces_of", "closure", "reaching", "is_main_guard", "is_complete_function",
     "complete_method", "top_level_return", "reads_stdin", "writes_stdout", "is_noop", "is_test_name",
-    "is_test_class", "BUILTIN_NAMES",
+    "is_test_class", "env_of", "is_effect", "is_stdin_stub", "BUILTIN_NAMES",
 ]
 
 BUILTIN_NAMES = frozenset(dir(builtins))
@@ -350,3 +350,25 @@ def is_test_class(node):
         if b.endswith("TestCase"):
             return True
     return False
+
+
+def env_of(pieces):
+    """name -> [pieces that bind it], in order."""
+    env = {}
+    for p in pieces:
+        for name in p.binds:
+            env.setdefault(name, []).append(p)
+    return env
+
+
+def is_effect(piece):
+    """The piece runs code at the top level: not only imports, definitions
+    and statements that do nothing."""
+    return not all(isinstance(n, (ast.Import, ast.ImportFrom) + _DEFS) or is_noop(n) for n in piece.nodes)
+
+
+def is_stdin_stub(piece):
+    """`sys.stdin = io.StringIO(...)`: a test feeding a program."""
+    n = piece.node
+    return len(piece.nodes) == 1 and isinstance(n, ast.Assign) and any(
+        isinstance(t, ast.Attribute) and t.attr == "stdin" for t in n.targets)

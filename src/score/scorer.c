@@ -21,7 +21,8 @@ static const char *const runner_modules[] = {
 	"verdict_lcb.py", "verdict_evalplus.py", "verdict_forgery.py",
 	/* the `verdict` profile's extraction (verdict_meant.meant_program) */
 	"verdict_meant.py", "verdict_fences.py", "verdict_markup.py", "verdict_prose.py",
-	"verdict_pieces.py", "verdict_units.py",
+	"verdict_pieces.py", "verdict_units.py", "verdict_task.py", "verdict_choose.py",
+	"verdict_demo.py",
 };
 
 int scorer_create(const struct scorer_options *o, struct scorer **out, char *err, size_t errlen)
