@@ -13,7 +13,7 @@ import re
 import verdict_pieces as vp
 import verdict_task
 
-__all__ = ["choose", "find"]
+__all__ = ["choose", "find", "drafts_before"]
 
 
 def find(units, test, fenced_first=False):
@@ -26,6 +26,18 @@ def find(units, test, fenced_first=False):
         if u.tree is not None and test(u):
             return u
     return None
+
+
+def drafts_before(units, chosen, task):
+    """The units before the chosen one that hold a complete solution too:
+    the drafts the final attempt replaces."""
+    if task.kind == "humaneval" and task.entry:
+        test = lambda u: _has_complete_def(u, task.entry)  # noqa: E731
+    elif task.kind == "lcb_functional":
+        test = lambda u: _has_solution_class(u, task.func)  # noqa: E731
+    else:
+        test = lambda u: all(_Reach([u]).does([u]))  # noqa: E731
+    return [u for u in units if u.index < chosen.index and u.tree is not None and test(u)]
 
 
 def _has_complete_def(unit, name):

@@ -145,6 +145,10 @@ def _assemble(units, blocks, task, budget, res):
         res.flag("unterminated_fence")
     if blocks > 1 and chosen.fenced:
         res.notes.append("solution from block %d of %d" % (chosen.segment.number, blocks))
+    drafts = verdict_choose.drafts_before(units, group[0] if how == "steps" else chosen, task)
+    if drafts:
+        res.notes.append("final attempt chosen; draft%s in %s not run" % (
+            "s" if len(drafts) > 1 else "", ", ".join(u.where(blocks) for u in drafts)))
     res.notes.extend(notes)
 
     with_prompt = task.kind == "humaneval" and how != "body" and bool(task.prompt_code)
