@@ -32,6 +32,8 @@ ROOT = os.environ.get("VERDICT_SOURCE_ROOT") or os.path.join(HERE, "..")
 sys.path.insert(0, os.path.join(ROOT, "src", "py"))
 sys.path.insert(0, HERE)
 
+import meant_equiv  # noqa: E402
+import meant_problems  # noqa: E402
 import meant_shapes  # noqa: E402
 import verdict_meant  # noqa: E402
 
@@ -77,7 +79,7 @@ def c_side(tool, texts):
 
 
 def generated(shared, tool):
-    problems = meant_shapes.load_problems(shared)
+    problems = meant_problems.load_problems(shared)
     if not problems:
         skip("generated chat shapes", "no datasets under %s" % shared)
         return
@@ -130,7 +132,7 @@ def gpt_oss_humaneval(shared):
         lm = r["filtered_resps"][0]
         lm = lm if isinstance(lm, str) else lm[0]
         res = verdict_meant.meant_program(raw, prompt=doc["prompt"], entry_point=doc["entry_point"])
-        good, why = meant_shapes.equivalent(res["program"], lm, "humaneval", doc["entry_point"])
+        good, why = meant_equiv.equivalent(res["program"], lm, "humaneval", doc["entry_point"])
         same += good
         if not good:
             diag("%s: %s" % (doc["task_id"], why))
@@ -160,7 +162,7 @@ def o1_mini_lcb(shared):
             else:
                 same += 1
             continue
-        good, why = meant_shapes.equivalent(res["program"], code, kind, func)
+        good, why = meant_equiv.equivalent(res["program"], code, kind, func)
         same += good
         if not good:
             bad.append("%s (%s)" % (r["question_id"], why))

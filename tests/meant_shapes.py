@@ -2,149 +2,40 @@
 """Chat-shaped answers around known-correct programs, for measuring the
 `verdict` profile's extraction (src/py/verdict_meant.py).
 
-From real problems (HumanEval, HumanEval+ canonical solutions; LiveCodeBench
-functional and stdin programs that the official runner passed), each case
-wraps the intended program the way chat models write answers: fences with
-every tag spelling, CRLF or CR line ends, fences in list items and block
-quotes, unterminated fences, four backticks and tildes, prose around and
-inside the code, drafts before the final attempt, test and usage code after
-it (same block or its own), `if __name__ == "__main__":` demos, body-only
-answers, helpers split across blocks, omitted prompt imports, reasoning
-(<think>, harmony, Gemma, reasoning_content), and combinations of these.
-A case records the raw completion, reasoning_content, and what the model
-meant: the intended program, or no code (an answer that exists only in
-unfinished reasoning).
+From real problems (tests/meant_problems.py: HumanEval, HumanEval+
+canonical solutions; LiveCodeBench functional and stdin programs that the
+official runner passed), each case wraps the intended program the way chat
+models write answers: fences with every tag spelling, CRLF or CR line ends,
+fences in list items and block quotes, unterminated fences, four backticks
+and tildes, prose around and inside the code, drafts before the final
+attempt, test and usage code after it (same block or its own), lines of the
+solution quoted in the explanation, `if __name__ == "__main__":` demos,
+body-only answers, helpers split across blocks, programs shown in steps,
+omitted prompt imports, reasoning (<think>, harmony, Gemma,
+reasoning_content), and combinations of these. A case records the raw
+completion, reasoning_content, and what the model meant: the intended
+program, or no code (an answer that exists only in unfinished reasoning).
+Agreement is judged by tests/meant_equiv.py.
 
-equivalent() compares a program with the intended one after normalisation:
-the definitions reachable from what the tests call (docstrings aside,
-imports by what they bind) must be the same, and the top-level code that
-runs (asserts, prints, calls) must be the same.
-
-usage: meant_shapes.py SHARED_DIR [--limit N] [--show SHAPE]   (prints the agreement)
+usage: meant_shapes.py SHARED_DIR [--kind K] [--limit N] [--singles N] [--combos N] [--show SHAPE|all]
 The data is read from SHARED_DIR (../shared); nothing of it is written.
 """
 
 import ast
-import gzip
-import json
 import os
 import random
 import re
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
 
-# ---- problems ---------------------------------------------------------------------
-
-
-class Problem:
-    """kind: humaneval | lcb_functional | lcb_stdin. code: what a model that
-    solved it writes (the full function with the prompt's header, the class,
-    the program); intended: the program that should run; body: the function
-    body alone (None when the shape does not apply); call: an argument list
-    for demo calls; sample: a stdin sample."""
-
-    def __init__(self, kind, task_id, prompt, name, code, intended, body=None, call="", sample="",
-                 body_intended=None):
-        self.body_intended = body_intended if body_intended is not None else intended
-        self.kind = kind
-        self.task_id = task_id
-        self.prompt = prompt
-        self.name = name
-        self.code = code
-        self.intended = intended
-        self.body = body
-        self.call = call
-        self.sample = sample
-
-
-def _jsonl_gz(path):
-    with gzip.open(path, "rt", encoding="utf-8") as f:
-        return [json.loads(line) for line in f if line.strip()]
-
-
-def load_problems(shared):
-    """Problems from SHARED_DIR, or [] for the parts that are absent."""
-    out = []
-    he = os.path.join(shared, "datasets", "humaneval", "HumanEval.jsonl.gz")
-    hep = os.path.join(shared, "datasets", "humanevalplus", "HumanEvalPlus-v0.1.10.jsonl.gz")
-    calls = {}
-    if os.path.exists(hep):
-        for row in _jsonl_gz(hep):
-            inputs = row.get("base_input") or []
-            if inputs:
-                calls[row["task_id"]] = ", ".join(repr(a) for a in inputs[0])
-            out.append(_humaneval(row, calls.get(row["task_id"], ""), "HumanEval+"))
-    if os.path.exists(he):
-        for row in _jsonl_gz(he):
-            out.append(_humaneval(row, calls.get(row["task_id"], ""), "HumanEval"))
-    lcb = os.path.join(shared, "samples", "lcb-submissions-o1-mini",
-                       "O1-Mini-2024-09-12_Scenario.codegeneration_1_0.2_eval_all.json.gz")
-    if os.path.exists(lcb):
-        with gzip.open(lcb, "rt", encoding="utf-8") as f:
-            rows = json.load(f)
-        for row in rows:
-            if not row["graded_list"] or not row["graded_list"][0] or not row["code_list"][0].strip():
-                continue
-            p = _lcb(row)
-            if p is not None:
-                out.append(p)
-    return out
-
-
-def _humaneval(row, call, label):
-    prompt, body = row["prompt"], row["canonical_solution"]
-    code = prompt + body
-    return Problem("humaneval", label + ":" + row["task_id"], prompt, row["entry_point"], code, code,
-                   body=body, call=call)
-
-
-def _lcb(row):
-    code = row["code_list"][0]
-    try:
-        tree = ast.parse(code)
-    except SyntaxError:
-        return None
-    starter = row["starter_code"]
-    if starter.strip():
-        m = re.search(r"def\s+([A-Za-z_]\w*)\s*\(\s*self", starter)
-        if not m:
-            return None
-        func = m.group(1)
-        classes = [n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == "Solution"]
-        if not classes or not any(isinstance(s, ast.FunctionDef) and s.name == func for s in classes[-1].body):
-            return None
-        body = _method_body(code, tree, func, starter)
-        intended = starter.rstrip() + "\n" + body if body is not None else code
-        inputs = re.findall(r"Input:\s*(.+)", row["question_content"])
-        return Problem("lcb_functional", "LCB:" + row["question_id"], starter, func, code, code,
-                       body=body, call=inputs[0].strip() if inputs else "", body_intended=intended)
-    samples = re.findall(r"Sample Input 1\s*\n\n(.*?)\n\nSample Output", row["question_content"], re.S)
-    return Problem("lcb_stdin", "LCB:" + row["question_id"], "", None, code, code,
-                   sample=samples[0] if samples else "1\n")
-
-
-def _method_body(code, tree, func, starter):
-    """The method's body text, at its own indentation, when the code is only
-    imports and a one-method class Solution (so starter + body is it)."""
-    others = [n for n in tree.body if not isinstance(n, (ast.Import, ast.ImportFrom))]
-    if len(others) != 1 or not isinstance(others[0], ast.ClassDef) or len(others[0].body) != 1:
-        return None
-    method = others[0].body[0]
-    if not isinstance(method, ast.FunctionDef) or method.name != func or method.decorator_list:
-        return None
-    if any(isinstance(n, (ast.Import, ast.ImportFrom)) for n in tree.body):
-        return None
-    lines = code.split("\n")
-    first = method.body[0]
-    if first.lineno == method.lineno:
-        return None
-    if "def %s(" % func not in starter:
-        return None
-    return "\n".join(lines[first.lineno - 1: method.end_lineno]) + "\n"
+from meant_equiv import equivalent, same_tree  # noqa: E402
+from meant_problems import load_problems  # noqa: E402
 
 
 # ---- pieces of answers ----------------------------------------------------------------
+
 
 TAGS = ["python", "py", "Python", "PYTHON", "python3", " python", "Python3", "", "py3", "{.python}",
         "python title=solution.py", "python:solution.py", "python ", "Py", " python3", "PY", "python\t"]
@@ -330,21 +221,11 @@ def variants(p):
             start = min([d.lineno] + [x.lineno for x in d.decorator_list])
             out.append(("only_entry", "\n".join(p.code.split("\n")[start - 1:]), p.intended, "full"))
         tabbed = re.sub(r"(?m)^((?:    )+)", lambda m: "\t" * (len(m.group(1)) // 4), p.code)
-        if "\t" not in p.code and _same_tree(tabbed, p.code):
+        if "\t" not in p.code and same_tree(tabbed, p.code):
             out.append(("tabs", tabbed, p.intended, "full"))
         out.append(("future", "from __future__ import annotations\n\n" + p.code,
                     "from __future__ import annotations\n" + p.intended, "full"))
     return out
-
-
-def _same_tree(a, b):
-    try:
-        ta, tb = ast.parse(a), ast.parse(b)
-    except SyntaxError:
-        return False
-    _strip_docstrings(ta)
-    _strip_docstrings(tb)
-    return ast.dump(ta) == ast.dump(tb)
 
 
 def _dedent(text):
@@ -644,97 +525,6 @@ def make_cases(problems, seed=13, singles=8, combos=4):
                 cases.append(case)
                 made += 1
     return cases
-
-
-# ---- equivalence -----------------------------------------------------------------------
-
-
-def _strip_docstrings(tree):
-    for node in ast.walk(tree):
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Module)):
-            body = node.body
-            if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) \
-                    and isinstance(body[0].value.value, str):
-                node.body = body[1:] or [ast.Pass()]
-
-
-def _normalise(src, kind):
-    """(bindings: name -> (dump, names read), effects: [dump]) of a program."""
-    tree = ast.parse(src)
-    _strip_docstrings(tree)
-    env, effects = {}, []
-    for node in tree.body:
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            env[node.name] = (ast.dump(node), _names(node))
-        elif isinstance(node, (ast.Import, ast.ImportFrom)):
-            for a in node.names:
-                key = a.asname or a.name.split(".")[0]
-                if a.name == "*":
-                    key = "*" + (node.module or "")
-                env[key] = (("import", getattr(node, "module", None), a.name), set())
-        elif isinstance(node, ast.Assign) and all(isinstance(t, ast.Name) for t in node.targets) \
-                and kind != "lcb_stdin" and not any(isinstance(n, ast.Call) for n in ast.walk(node.value)):
-            for t in node.targets:
-                env[t.id] = (ast.dump(node.value), _names(node.value))
-        elif isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant):
-            continue
-        else:
-            effects.append(ast.dump(node))
-            for n in _names(node):
-                env.setdefault("<effects>", ("", set()))[1].add(n)
-    return env, effects
-
-
-def _names(node):
-    """Global names a top-level statement reads: loaded names, less those a
-    function binds for itself (parameters, assignments, imports) when the
-    statement is a definition."""
-    loads = {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
-    if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-        return loads
-    local = set()
-    for n in ast.walk(node):
-        if n is node:
-            continue
-        if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store):
-            local.add(n.id)
-        elif isinstance(n, ast.arg):
-            local.add(n.arg)
-        elif isinstance(n, (ast.Import, ast.ImportFrom)):
-            local.update(a.asname or a.name.split(".")[0] for a in n.names)
-        elif isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            local.add(n.name)
-    globals_ = {g for n in ast.walk(node) if isinstance(n, ast.Global) for g in n.names}
-    return loads - (local - globals_)
-
-
-def equivalent(got, intended, kind, name):
-    """(True, "") when `got` is the intended program after normalisation,
-    else (False, why)."""
-    try:
-        want_env, want_eff = _normalise(intended, kind)
-    except SyntaxError as e:
-        return False, "intended program does not parse: %s" % e
-    try:
-        got_env, got_eff = _normalise(got, kind)
-    except (SyntaxError, ValueError) as e:
-        return False, "program does not parse: %s" % e
-    if sorted(got_eff) != sorted(want_eff) if kind != "lcb_stdin" else got_eff != want_eff:
-        return False, "top-level code differs: %d statements, %d intended" % (len(got_eff), len(want_eff))
-    roots = {name} if kind == "humaneval" else {"Solution"} if kind == "lcb_functional" else set()
-    roots |= want_env.get("<effects>", ("", set()))[1]
-    seen, todo = set(), list(roots)
-    while todo:
-        n = todo.pop()
-        if n in seen:
-            continue
-        seen.add(n)
-        if n in want_env:
-            todo.extend(want_env[n][1])
-    for n in sorted(seen):
-        if n in want_env and n != "<effects>" and got_env.get(n, (None,))[0] != want_env[n][0]:
-            return False, "definition of %s differs" % n
-    return True, ""
 
 
 # ---- measuring ---------------------------------------------------------------------------

@@ -17,7 +17,7 @@ ROOT = os.environ.get("VERDICT_SOURCE_ROOT") or os.path.join(HERE, "..")
 sys.path.insert(0, os.path.join(ROOT, "src", "py"))
 sys.path.insert(0, HERE)
 
-import meant_shapes  # noqa: E402
+import meant_equiv  # noqa: E402
 import verdict_extract  # noqa: E402
 import verdict_fences  # noqa: E402
 import verdict_markup  # noqa: E402
@@ -100,7 +100,7 @@ def run_fixture(name, headers, sections):
         if res["program"] or "no_code" not in res["flags"]:
             problems.append("a program where the model meant none")
     else:
-        same, why = meant_shapes.equivalent(res["program"], meant, task, one("entry_point") or one("func_name"))
+        same, why = meant_equiv.equivalent(res["program"], meant, task, one("entry_point") or one("func_name"))
         if not same:
             problems.append("program: " + why)
     if "path" in headers and res["path"] != one("path"):
