@@ -13,8 +13,10 @@ usage: fidelity_meant.py SHARED_DIR [EXTRACT_TOOL]
    reasoning removal the job builder does), then meant_program.
 2. Real answers: gpt-oss-20b's lm-eval HumanEval chat samples (where lm-eval
    passed, the same program as lm-eval's filtered_resps after
-   normalisation) and o1-mini's LiveCodeBench submission (the same program
-   as the official extraction, except where that one found no code).
+   normalisation), its LiveCodeBench medium-55 answers (where that harness
+   passed, the same program as its `cleaned`) and o1-mini's LiveCodeBench
+   submission (the same program as the official extraction, except where
+   that one found no code).
 
 Skipped with a reason when the data is absent. VERDICT_MEANT_SINGLES and
 VERDICT_MEANT_COMBOS (default 6 and 3) set the cases per problem.
@@ -140,6 +142,33 @@ def gpt_oss_humaneval(shared):
        "gpt-oss HumanEval chat: where lm-eval passed, the same program as lm-eval (%d/%d)" % (same, passed))
 
 
+def gpt_oss_lcb(shared):
+    path = os.path.join(shared, "samples", "omnimergekit-gptoss20b-lcb-medium55", "lcb_result.samples.jsonl")
+    if not os.path.exists(path):
+        skip("gpt-oss LiveCodeBench samples", "%s is absent" % path)
+        return
+    with open(path, encoding="utf-8") as f:
+        rows = [json.loads(line) for line in f if line.strip()]
+    same = passed = 0
+    for r in rows:
+        if not r["passed"]:
+            continue
+        passed += 1
+        # the starter code is the prompt's last fenced block
+        m = re.search(r"```python\n(class Solution:.*?)\n```\s*$", r["prompt"], re.S)
+        starter = m.group(1) + "\n" if m else ""
+        f = re.search(r"def\s+(\w+)\s*\(\s*self", starter)
+        res = verdict_meant.meant_program(r["completion"], prompt=starter, task="lcb_functional",
+                                          func_name=f.group(1) if f else None)
+        good, why = meant_equiv.equivalent(res["program"], r["cleaned"], "lcb_functional", None)
+        same += good
+        if not good:
+            diag("%s: %s" % (r["task_id"], why))
+    ok(passed > 0 and same == passed,
+       "gpt-oss LiveCodeBench: where its harness passed, the same program as its extraction (%d/%d)"
+       % (same, passed))
+
+
 def o1_mini_lcb(shared):
     path = os.path.join(shared, "samples", "lcb-submissions-o1-mini",
                         "O1-Mini-2024-09-12_Scenario.codegeneration_1_0.2_eval_all.json.gz")
@@ -181,6 +210,7 @@ def main(argv):
     tool = argv[2] if len(argv) > 2 else os.environ.get("VERDICT_EXTRACT_TOOL")
     generated(shared, tool)
     gpt_oss_humaneval(shared)
+    gpt_oss_lcb(shared)
     o1_mini_lcb(shared)
     print("1..%d" % count)
     return 1 if failed else 0
