@@ -212,13 +212,17 @@ def reasoning_wrap(style, answer, p, rng):
         return "I have written the solution in my reasoning above.", thought + "\n\n" + answer, False
     if style == "truncated_think":
         return "<think>\n" + thought + "\n\nSo the final code would be:\n\n" + answer, None, True
+    if style == "thinking_tag":
+        return "<Thinking>\n" + thought + "\n</Thinking>\n\n" + answer, None, False
+    if style == "truncated_reasoning_tag":
+        return "<reasoning>\n" + thought + "\n\nSo the final code would be:\n\n" + answer, None, True
     if style == "harmony_no_final":
         return "<|channel|>analysis<|message|>" + thought + "\n\n" + answer, None, True
     raise ValueError(style)
 
 
 REASONING = ["think", "think_closing_only", "harmony", "harmony_commentary", "gemma", "reasoning_content", "reasoning_content_prose",
-             "truncated_think", "harmony_no_final"]
+             "truncated_think", "harmony_no_final", "thinking_tag", "truncated_reasoning_tag"]
 
 FENCE_STYLES = [s for s in STYLES if s.startswith("fence:")] + [
     "prose_around", "list_item", "list_bullet", "blockquote", "backticks4", "tildes", "headers"]
