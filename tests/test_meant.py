@@ -203,6 +203,11 @@ def test_budget():
     deep = "```python\ndef f():\n    return " + "(" * 50000 + "\n```"
     res = verdict_meant.meant_program(deep, prompt="def f():\n    pass\n", entry_point="f")
     ok(isinstance(res["program"], str), "deep nesting is not a crash")
+    levels = 2000
+    nested = "".join("`" * (levels + 3 - i) + "markdown\n" for i in range(levels)) + "def f():\n    return 1\n" + \
+        "".join("`" * (i + 4) + "\n" for i in range(levels))
+    res = verdict_meant.meant_program(nested, prompt="def f():\n    pass\n", entry_point="f")
+    ok(res["path"] == "none", "markdown blocks nested thousands deep are read three levels down only")
 
 
 def test_arguments():
