@@ -16,8 +16,9 @@ BUILD=${VERDICT_BUILD_DIR:-build}
 PACKAGES="meson ninja-build pkg-config gcc libc6-dev libseccomp-dev libcap-dev libcjson-dev \
 libpcre2-dev libmicrohttpd-dev zlib1g-dev python3 python3-numpy"
 # For the tests only: headless Chromium opens the HTML report pages (the
-# `browser` suite), with a font to draw their text.
-TEST_PACKAGES="chromium fonts-dejavu-core"
+# `browser` suite), with a font to draw their text; tqdm lets
+# tests/test_lcb_fd0.py run the official LiveCodeBench runner of ../shared.
+TEST_PACKAGES="chromium fonts-dejavu-core python3-tqdm"
 
 missing_packages() {
 	out=""

@@ -100,6 +100,17 @@ struct jail_capture {
 	bool truncated;
 };
 
+/* What the kernel's scheduler statistics say about a run the wall-clock
+ * deadline ended (jail_sched.c), over the last quarter of its wall limit,
+ * for the task of the run that wanted a CPU most then: its time on a CPU,
+ * waiting for one (run delay) and neither (sleeping, blocked, stopped). */
+struct jail_sched {
+	bool measured;	    /* false: this kernel gives no /proc/PID/schedstat */
+	bool starved;	    /* waited for a CPU at least as long as it slept, and a tenth of the window */
+	uint32_t window_ms; /* the span judged */
+	uint32_t cpu_ms, wait_ms, sleep_ms;
+};
+
 struct jail_result {
 	enum jail_status status;
 	int exit_code; /* valid when the program exited */
@@ -109,6 +120,7 @@ struct jail_result {
 	uint64_t peak_rss_kb;
 	struct jail_capture out, err, channel;
 	enum jail_level level; /* the isolation the run actually had */
+	struct jail_sched sched; /* JAIL_TIMEOUT: starved by the machine, or waiting by itself */
 	char error[256];       /* why, for JAIL_SANDBOX_ERROR; also notes for limits */
 };
 

@@ -24,7 +24,7 @@ enum jail_op_kind {
 	JAIL_OP_MKDIR,	  /* dst: create directory (mode) */
 	JAIL_OP_TOUCH,	  /* dst: create empty file, a bind target */
 	JAIL_OP_SYMLINK,  /* dst -> src */
-	JAIL_OP_BIND_RO,  /* bind src at dst, then remount read-only keeping locked flags */
+	JAIL_OP_BIND_RO,  /* bind src at dst recursively, then read-only, nosuid, nodev all the way down */
 	JAIL_OP_BIND_DEV, /* bind the device node src at dst (read-write, nosuid, noexec) */
 	JAIL_OP_TMPFS,	  /* mount a tmpfs at dst with options src */
 	JAIL_OP_PROC,	  /* mount a proc for the jail's pid namespace at dst */
@@ -79,6 +79,18 @@ void jail_root_plan_print(const struct jail_root_plan *p, FILE *f);
  * process; async-signal-safe. On failure returns -errno and sets *failed_op
  * (index, or -1 for the pivot step). */
 int jail_root_enter(const struct jail_root_plan *p, int *failed_op);
+
+/* ---- read-only binds (jail_readonly.c) ---- */
+
+/* Make the mount at `path` and every mount under it read-only, nosuid and
+ * nodev: mount_setattr(AT_RECURSIVE), else a remount of each submount found
+ * in /proc/self/mountinfo, then checked (`locked`: the flags the top mount
+ * must keep). Returns 0 or -errno (-EPERM: a submount stayed writable).
+ * Async-signal-safe. */
+int jail_readonly_tree(const char *path, unsigned long locked);
+/* Whether this kernel (and the seccomp profile verdict runs under) has
+ * mount_setattr(2); otherwise each submount is remounted on its own. */
+bool jail_readonly_has_setattr(void);
 
 /* ---- privileges (jail_privs.c) ---- */
 
@@ -152,6 +164,29 @@ int jail_spawn(const struct jail_config *c, struct jail_child_args *args, int sy
 int jail_run_unshared(const struct jail_config *c, const struct jail_spec *s, const struct jail_limits *lim,
 		      struct jail_result *r);
 
+/* ---- scheduler statistics of a run (jail_sched.c) ---- */
+
+#define JAIL_SCHED_TASKS 128
+
+struct jail_sched_task {
+	pid_t tid;
+	uint64_t cpu_ns, wait_ns;
+};
+
+/* Every task of a run at one moment (the first JAIL_SCHED_TASKS). */
+struct jail_sched_sample {
+	uint64_t at_ms; /* CLOCK_MONOTONIC, as jail_now_ms() */
+	bool ok; /* at least one schedstat was read */
+	size_t n;
+	struct jail_sched_task t[JAIL_SCHED_TASKS];
+};
+
+/* Read the schedstat of every task under the run's init `init` (host pid). */
+void jail_sched_sample(pid_t init, struct jail_sched_sample *s);
+/* Judge the span between two samples (see jail_sched.c). */
+void jail_sched_judge(const struct jail_sched_sample *from, const struct jail_sched_sample *to,
+		      struct jail_sched *out);
+
 /* ---- watching a run (jail_watch.c) ---- */
 
 #define JAIL_TAIL_SIZE 4096
@@ -188,6 +223,9 @@ struct jail_watch {
 	int init_wstatus;
 	enum jail_kill_reason killed;
 	uint64_t cpu_at_kill;
+	struct jail_sched_sample sched_from; /* at three quarters of the wall limit */
+	bool sched_from_taken;
+	struct jail_sched sched; /* judged at the deadline */
 };
 
 uint64_t jail_now_ms(void);

@@ -224,7 +224,7 @@ void jail_probe_layers(struct jail_config *c)
 		const char *what;
 	} ns[] = {
 		{ PROBE_PID, JAIL_LAYER_PID_NS, "own processes only; all killed when the run ends" },
-		{ PROBE_MOUNT, JAIL_LAYER_MOUNT_NS, "minimal read-only root via pivot_root, private /tmp" },
+		{ PROBE_MOUNT, JAIL_LAYER_MOUNT_NS, "minimal root via pivot_root, private /tmp" },
 		{ PROBE_NET, JAIL_LAYER_NET_NS, "no network interface up" },
 		{ PROBE_IPC, JAIL_LAYER_IPC_NS, "private SysV IPC and POSIX queues" },
 		{ PROBE_UTS, JAIL_LAYER_UTS_NS, "hostname 'verdict'" },
@@ -237,6 +237,10 @@ void jail_probe_layers(struct jail_config *c)
 			set_layer(c, ns[i].id, JAIL_LAYER_AVAILABLE,
 				  "own uts namespace; sethostname refused (%s), so it keeps the host's name",
 				  strerror(res[PROBE_HOSTNAME]));
+		else if (e == 0 && ns[i].slot == PROBE_MOUNT)
+			set_layer(c, ns[i].id, JAIL_LAYER_AVAILABLE, "%s; binds read-only, nosuid, nodev, submounts too (%s)",
+				  ns[i].what,
+				  jail_readonly_has_setattr() ? "mount_setattr" : "each remounted: no mount_setattr here");
 		else if (e == 0)
 			set_layer(c, ns[i].id, JAIL_LAYER_AVAILABLE, "%s", ns[i].what);
 		else

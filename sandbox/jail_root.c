@@ -152,7 +152,7 @@ static void plan_bind_ro(struct jail_root_plan *p, const char *host_path)
 	if (op) {
 		op->src = plan_str(p, "%s", host_path);
 		op->flags = locked_flags(host_path);
-		op->what = plan_str(p, "bind %s read-only", host_path);
+		op->what = plan_str(p, "bind %s read-only, every mount under it too", host_path);
 	}
 }
 
@@ -481,12 +481,8 @@ static int run_op(const struct jail_op *op)
 	case JAIL_OP_BIND_RO:
 		if (mount(op->src, op->dst, NULL, MS_BIND | MS_REC, NULL) != 0)
 			return -errno;
-		/* A bind mount ignores MS_RDONLY on creation; the remount applies
-		 * it, keeping the flags the kernel locked on the source. */
-		if (mount(NULL, op->dst, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV | op->flags,
-			  NULL) != 0)
-			return -errno;
-		return 0;
+		/* Read-only, nosuid, nodev: the bind and every mount under it. */
+		return jail_readonly_tree(op->dst, op->flags);
 	case JAIL_OP_BIND_DEV:
 		if (mount(op->src, op->dst, NULL, MS_BIND, NULL) != 0)
 			return -errno;

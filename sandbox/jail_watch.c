@@ -157,8 +157,16 @@ static void kill_jail(struct jail_watch *st, enum jail_kill_reason why)
 {
 	if (st->killed != JAIL_KILL_NONE || st->exited)
 		return;
-	if (why == JAIL_KILL_DEADLINE && st->pid > 0)
+	if (why == JAIL_KILL_DEADLINE && st->pid > 0) {
 		st->cpu_at_kill = program_cpu_ms(st->pid);
+		/* Before the kill: was the run starved, or waiting by itself? */
+		struct jail_sched_sample *to = malloc(sizeof(*to));
+		if (to) {
+			jail_sched_sample(st->pid, to);
+			jail_sched_judge(&st->sched_from, to, &st->sched);
+			free(to);
+		}
+	}
 	st->killed = why;
 	if (st->kill_program) {
 		/* No pid namespace (seccomp level): kill the program's processes
@@ -172,7 +180,13 @@ static void kill_jail(struct jail_watch *st, enum jail_kill_reason why)
 void jail_watch_run(struct jail_watch *st, const struct jail_limits *lim, uint64_t start)
 {
 	uint64_t deadline = start + lim->wall_ms;
+	uint64_t sched_at = start + (uint64_t)lim->wall_ms * 3u / 4u;
 	uint64_t drain_until = 0;
+	/* Until the sample at three quarters, the run's start stands for it. */
+	st->sched_from.at_ms = start;
+	st->sched_from.n = 0;
+	st->sched_from.ok = false;
+	st->sched_from_taken = st->pid <= 0; /* nothing to sample without the init's pid */
 	for (;;) {
 		struct pollfd pf[6];
 		int idx[6];
@@ -215,7 +229,13 @@ void jail_watch_run(struct jail_watch *st, const struct jail_limits *lim, uint64
 				deadline = now + 60000;
 			}
 		}
+		if (!st->exited && !st->sched_from_taken && now >= sched_at) {
+			jail_sched_sample(st->pid, &st->sched_from);
+			st->sched_from_taken = true;
+		}
 		uint64_t until = st->exited ? drain_until : deadline;
+		if (!st->exited && !st->sched_from_taken && sched_at < until)
+			until = sched_at;
 		int timeout = until > now ? (int)(until - now) : 0;
 		int r = poll(pf, (nfds_t)n, timeout);
 		if (r < 0) {
@@ -291,6 +311,7 @@ void jail_watch_decide(const struct jail_watch *st, const struct jail_limits *li
 	if (st->killed == JAIL_KILL_DEADLINE) {
 		r->status = JAIL_TIMEOUT;
 		r->cpu_ms = st->cpu_at_kill;
+		r->sched = st->sched;
 		snprintf(r->error, sizeof(r->error), "wall-clock limit of %u ms reached (cpu %llu ms)", lim->wall_ms,
 			 (unsigned long long)r->cpu_ms);
 		return;
@@ -299,6 +320,7 @@ void jail_watch_decide(const struct jail_watch *st, const struct jail_limits *li
 		if (st->killed == JAIL_KILL_DEADLINE) {
 			r->status = JAIL_TIMEOUT;
 			r->cpu_ms = st->cpu_at_kill;
+			r->sched = st->sched;
 			snprintf(r->error, sizeof(r->error), "wall-clock limit of %u ms reached (cpu %llu ms)",
 				 lim->wall_ms, (unsigned long long)r->cpu_ms);
 			return;

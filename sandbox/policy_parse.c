@@ -134,14 +134,18 @@ static struct group *find_group(struct parser *ps, struct span name)
 }
 
 /* `word` is "@name"; finds the group or fails with "unknown group". */
-static int lookup_group(struct parser *ps, struct span word, struct group **g)
+/* The group `word` ("@name") names, or NULL after reporting it unknown. The
+ * pointer is the only result, so no caller can use a group that was not
+ * found (gcc -O3 -Wnull-dereference follows this; it could not see that an
+ * error code always came with a null out-parameter). */
+static struct group *lookup_group(struct parser *ps, struct span word)
 {
 	char qb[QUOTE_BUF];
 
-	*g = find_group(ps, (struct span){ word.p + 1, word.n - 1 });
-	if (!*g)
-		return policy_lex_fail(ps, "unknown group %s", policy_lex_quote(word, qb));
-	return 0;
+	struct group *g = find_group(ps, (struct span){ word.p + 1, word.n - 1 });
+	if (!g)
+		policy_lex_fail(ps, "unknown group %s", policy_lex_quote(word, qb));
+	return g;
 }
 
 static int group_add(struct parser *ps, struct group *g, int nr, struct span via)
@@ -218,8 +222,8 @@ static int parse_group_def(struct parser *ps, struct span word)
 			return policy_lex_fail(ps, "syntax error: expected syscall names, got %s",
 				    policy_lex_describe(&t, qb));
 		if (t.s.p[0] == '@') {
-			struct group *member;
-			if (lookup_group(ps, t.s, &member) < 0)
+			struct group *member = lookup_group(ps, t.s);
+			if (!member)
 				return -1;
 			/* A group cannot contain itself: it is not complete yet. */
 			if (member == g)
@@ -465,8 +469,8 @@ static int parse_rule(struct parser *ps, struct span action_word)
 	}
 
 	if (target.s.p[0] == '@') {
-		struct group *g;
-		if (lookup_group(ps, target.s, &g) < 0)
+		struct group *g = lookup_group(ps, target.s);
+		if (!g)
 			return -1;
 		for (size_t i = 0; i < g->n; i++) {
 			r.nr = g->nrs[i];

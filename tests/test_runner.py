@@ -336,7 +336,10 @@ import json, os, sys
 sys.path.insert(0, sys.argv[1])
 before = set(os.listdir(sys.argv[1]))
 import verdict_runner
-assert set(os.listdir(sys.argv[1])) == before   # importing did no work
+# Importing did no work: no job ran, no file appeared. The interpreter's own
+# __pycache__ is not the runner's doing (written unless -B or
+# PYTHONDONTWRITEBYTECODE, which a clean system does not set).
+assert set(os.listdir(sys.argv[1])) - {"__pycache__"} == before
 job = os.path.join(sys.argv[1], "job.json")
 with open(job, "w") as f:
     json.dump({"nonce": "warm", "kind": "assert", "program": "def f():\n    return 1\n",
@@ -609,6 +612,12 @@ def _():
     whats = ["F.__eq__", "builtins.abs", "global 'abs'", "math.isclose", "sys.modules['math']"]
     for prog, what in zip(progs, whats):
         res = result(assert_job(prog, ABS_TEST))
+        if what == "builtins.abs":
+            # check() looks up the builtins as they were before the program
+            # ran (verdict_kind_assert._tests_function): the rebinding does
+            # not reach the test, which then simply fails.
+            check_eq((res["status"], res.get("exc_type")), ("failed", "AssertionError"), what)
+            continue
         check_eq((res["status"], res.get("exc_type")), ("failed", "ForgedResult"), what)
         assert what in res["forged"], (what, res["forged"])
 
@@ -915,15 +924,20 @@ def _():
     programs = [
         "import sys\nprint(sum(map(int, sys.stdin.read().split())))\n",
         "import sys\nprint(sum(map(int, sys.stdin.buffer.read().split())))\n",
-        "print(sum(map(int, open(0).read().split())))\n",
         "import sys\nt = 0\nfor line in sys.stdin:\n    t += sum(map(int, line.split()))\nprint(t)\n",
         "import sys\ninput = sys.stdin.readline\nt = 0\nwhile True:\n    s = input()\n"
         "    if not s:\n        break\n    t += sum(map(int, s.split()))\nprint(t)\n",
         "t = 0\ntry:\n    while True:\n        t += sum(map(int, input().split()))\nexcept EOFError:\n"
         "    pass\nprint(t)\n",
         "from sys import stdin\nprint(sum(map(int, stdin.read().split())))\n",
+    ]
+    fd0 = [  # the official runner never reaches the input through fd 0
+        "print(sum(map(int, open(0).read().split())))\n",
         "import os, sys\nsys.stdout.buffer.write(str(sum(map(int, os.read(0, 1000).split()))).encode())\n",
     ]
+    for prog in programs + fd0:
+        r = lcbs(prog, SUM_TESTS, fd0="input")
+        check_eq(r["status"], "passed", prog)
     for prog in programs:
         r = lcbs(prog, SUM_TESTS)
         check_eq(r["status"], "passed", prog)

@@ -59,7 +59,8 @@ struct audit_options {
 	"  --no-forgery-check   let answers whose class rewrites == (and the like) or a program that\n"       \
 	"                       rebinds builtins pass, as the harnesses do (default: such a sample\n"         \
 	"                       fails, flagged forged_result)\n"                                               \
-	"  --no-rerun           do not re-run timed-out samples alone\n"                                      \
+	"  --no-rerun           do not re-run alone the samples the wall-clock limit ended while\n"         \
+	"                       starved of CPU (one that slept or blocked is never re-run)\n"               \
 	"  --no-pool            one fresh jailed interpreter per program instead of the warm pool\n"          \
 	"  --calibrate          run the dataset self-check now if it is not cached\n"                         \
 	"  --cache-dir DIR      canonical outputs and calibrations (default $XDG_CACHE_HOME/verdict)\n"       \

@@ -83,7 +83,16 @@ static bool all_zero_caps(const cJSON *f, bool have_proc)
 	return num_field(k, "caps_known") > 0;
 }
 
-static bool root_is_minimal(const cJSON *f)
+/* Whether `name` is the first component of the host path `path`. */
+static bool first_component(const char *path, const char *name)
+{
+	size_t n = strlen(name);
+	return path && path[0] == '/' && strncmp(path + 1, name, n) == 0 && (path[n + 1] == '/' || !path[n + 1]);
+}
+
+/* The root's entries are the planned ones: the system directories, and the
+ * first component of the interpreter's prefix and of each --bind-ro path. */
+static bool root_is_minimal(const cJSON *f, const struct jail_config *c)
 {
 	static const char *const allowed[] = { "bin", "dev",   "etc",  "lib",  "lib32", "lib64", "libx32",
 					       "proc", "sbin", "tmp", "usr", "opt", "srv", "media", "mnt" };
@@ -93,17 +102,56 @@ static bool root_is_minimal(const cJSON *f)
 		return false;
 	cJSON_ArrayForEach(e, root)
 	{
-		bool ok = false;
-		for (size_t i = 0; cJSON_IsString(e) && i < ARRAY_LEN(allowed); i++)
-			if (strcmp(e->valuestring, allowed[i]) == 0)
-				ok = true;
+		if (!cJSON_IsString(e))
+			return false;
+		bool ok = first_component(c->python_prefix, e->valuestring);
+		for (size_t i = 0; i < ARRAY_LEN(allowed); i++)
+			ok |= strcmp(e->valuestring, allowed[i]) == 0;
+		for (size_t i = 0; c->ro_binds && c->ro_binds[i]; i++)
+			ok |= first_component(c->ro_binds[i], e->valuestring);
 		if (!ok)
 			return false;
 	}
 	return true;
 }
 
-static void verify_namespaces(const cJSON *f, bool have_proc, struct verified *v)
+/* Every mount of the jail read-only, nosuid and nodev, but the private /tmp,
+ * the jail's /proc and the four device nodes (nosuid still). The probe lists
+ * the jail's mounts from its own /proc/self/mountinfo: submounts of the
+ * read-only binds included. Sets *n to the number of mounts and names the
+ * first offender in `bad`. */
+static bool mounts_read_only(const cJSON *f, int *n, char *bad, size_t badlen)
+{
+	static const char *const writable[] = { "/tmp", "/proc", "/dev/null", "/dev/zero", "/dev/random", "/dev/urandom" };
+	const cJSON *mounts = cJSON_GetObjectItemCaseSensitive(f, "mounts");
+	const cJSON *m;
+	*n = 0;
+	bad[0] = '\0';
+	if (!cJSON_IsArray(mounts))
+		return false;
+	cJSON_ArrayForEach(m, mounts)
+	{
+		const cJSON *point = cJSON_GetArrayItem(m, 0);
+		if (!cJSON_IsString(point) || cJSON_GetArraySize(m) != 4) {
+			snprintf(bad, badlen, "malformed probe record");
+			return false;
+		}
+		bool ro = cJSON_IsTrue(cJSON_GetArrayItem(m, 1)), nosuid = cJSON_IsTrue(cJSON_GetArrayItem(m, 2)),
+		     nodev = cJSON_IsTrue(cJSON_GetArrayItem(m, 3));
+		bool may_write = false;
+		for (size_t i = 0; i < ARRAY_LEN(writable); i++)
+			may_write |= strcmp(point->valuestring, writable[i]) == 0;
+		(*n)++;
+		if (!nosuid || (!may_write && (!ro || !nodev))) {
+			snprintf(bad, badlen, "%s is %s", point->valuestring,
+				 !nosuid ? "not nosuid" : !ro ? "writable" : "not nodev");
+			return false;
+		}
+	}
+	return *n > 0;
+}
+
+static void verify_namespaces(const struct jail_config *c, const cJSON *f, bool have_proc, struct verified *v)
 {
 	const cJSON *uid = cJSON_GetObjectItemCaseSensitive(f, "uid");
 	const char *no_proc = "active but not provable from inside: no /proc in the jail";
@@ -113,8 +161,16 @@ static void verify_namespaces(const cJSON *f, bool have_proc, struct verified *v
 		const cJSON *procs = cJSON_GetObjectItemCaseSensitive(f, "processes");
 		verify(v, JAIL_LAYER_PID_NS, ns_differs(f, "pid") && cJSON_GetArraySize(procs) <= 2,
 		       "sees only the jail's init and itself");
-		verify(v, JAIL_LAYER_MOUNT_NS, ns_differs(f, "mnt") && root_is_minimal(f),
-		       "root holds only the planned entries");
+		int n_mounts;
+		char bad[96], why[120];
+		bool ro = mounts_read_only(f, &n_mounts, bad, sizeof(bad));
+		if (ro)
+			snprintf(why, sizeof(why),
+				 "root holds only the planned entries; %d mounts, all read-only but /tmp, /proc, /dev nodes",
+				 n_mounts);
+		else
+			snprintf(why, sizeof(why), "planned root entries, every mount read-only: %s", bad);
+		verify(v, JAIL_LAYER_MOUNT_NS, ns_differs(f, "mnt") && root_is_minimal(f, c) && ro, why);
 		const cJSON *ifs = cJSON_GetObjectItemCaseSensitive(f, "interfaces");
 		verify(v, JAIL_LAYER_NET_NS, ns_differs(f, "net") && cJSON_GetArraySize(ifs) <= 1,
 		       "no interface but loopback");
@@ -131,7 +187,8 @@ static void verify_namespaces(const cJSON *f, bool have_proc, struct verified *v
 	       "runs as a mapped id, not verdict's own, not root");
 	double pid = num_field(f, "pid");
 	verify(v, JAIL_LAYER_PID_NS, pid >= 1 && pid <= 2, "pid 1-2: the first processes of their own pid namespace");
-	verify(v, JAIL_LAYER_MOUNT_NS, root_is_minimal(f), "root holds only the planned entries");
+	verify(v, JAIL_LAYER_MOUNT_NS, root_is_minimal(f, c) && cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(f, "usr_read_only")),
+	       "root holds only the planned entries, /usr read-only (submounts not listable without /proc)");
 	unprovable(v, JAIL_LAYER_NET_NS, no_proc);
 	unprovable(v, JAIL_LAYER_IPC_NS, no_proc);
 	if (strcmp(str_field(f, "hostname"), "verdict") == 0)
@@ -146,7 +203,7 @@ static void verify_facts(const struct jail_config *c, const cJSON *f, struct ver
 	const cJSON *kernel = cJSON_GetObjectItemCaseSensitive(f, "kernel");
 	bool have_proc = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(f, "proc"));
 	if (c->level == JAIL_LEVEL_FULL)
-		verify_namespaces(f, have_proc, v);
+		verify_namespaces(c, f, have_proc, v);
 	verify(v, JAIL_LAYER_SECCOMP,
 	       have_proc ? strcmp(str_field(f, "seccomp"), "2") == 0 : num_field(kernel, "seccomp") == 2,
 	       "seccomp mode 2 (filter)");

@@ -198,8 +198,8 @@ static int parse_args(int argc, char **argv, struct serve_opts *o)
 	};
 	char err[512];
 	int key;
-	unsigned long long v;
-	double d;
+	unsigned long long v = 0; /* read below even when a parse failed (bad is set then) */
+	double d = 0;
 	optind = 1;
 	while ((key = getopt_long(argc, argv, "j:h", longopts, NULL)) != -1) {
 		int rc = common_opts_parse(&o->co, key, optarg, err, sizeof(err));

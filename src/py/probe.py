@@ -8,6 +8,7 @@ one, so the process's own state is also read from the kernel directly
 import errno
 import json
 import os
+import re
 import resource
 import socket
 
@@ -112,6 +113,26 @@ def interfaces():
     return [line.split(":")[0].strip() for line in lines]
 
 
+def mounts():
+    """[mount point, read-only, nosuid, nodev] for every mount of the jail,
+    from its own /proc/self/mountinfo (per-mount options, field 6), or None
+    without a /proc."""
+    try:
+        with open("/proc/self/mountinfo") as f:
+            lines = f.read().splitlines()
+    except OSError:
+        return None
+    out = []
+    for line in lines:
+        fields = line.split(" ")
+        if len(fields) < 6:
+            continue
+        point = re.sub(r"\\([0-7]{3})", lambda m: chr(int(m.group(1), 8)), fields[4])
+        opts = fields[5].split(",")
+        out.append([point, "ro" in opts, "nosuid" in opts, "nodev" in opts])
+    return out
+
+
 def main():
     st = status_fields()
     facts = {
@@ -133,7 +154,9 @@ def main():
         "rlimit_nproc": resource.getrlimit(resource.RLIMIT_NPROC)[0],
         "tmp_writable": os.access("/tmp", os.W_OK),
         "usr_writable": os.access("/usr", os.W_OK),
+        "usr_read_only": bool(os.statvfs("/usr").f_flag & os.ST_RDONLY),
         "namespaces": namespaces(),
+        "mounts": mounts(),
         "interfaces": interfaces(),
         "kernel": kernel_facts(),
     }

@@ -2,7 +2,9 @@
 the result fd, gets /dev/null on fds 0-2 and a CPU limit, and reports one
 JSON object per line over a private pipe; the parent collects the messages,
 the exit facts and the CPU it used. Also the helpers children share: exception
-fields, compiling a candidate as the harnesses do, a private working directory.
+fields, compiling a candidate as the harnesses do, a private working directory,
+and waiting for the threads a candidate left running (wait_for_threads, from
+verdict_threads).
 
 Keep `from __future__` imports out of this file: compile() here passes
 dont_inherit=True, and candidates must compile as in the original harnesses.
@@ -14,6 +16,10 @@ import re
 import struct
 
 from verdict_job import MAX_MESSAGE, RunnerError
+# Every job kind waits for the threads a candidate left running through this
+# one helper (its own small module: lcb_stdin's per-test interpreter imports
+# it without compiling this file).
+from verdict_threads import wait_for_threads  # noqa: F401  (re-exported)
 
 EXIT_OK = 0
 EXIT_RUNNER_ERROR = 70

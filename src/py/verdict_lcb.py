@@ -23,11 +23,24 @@ What is reproduced, and where verdict departs on purpose:
   unwrapped; make_function: top-level imports are hoisted and everything
   else becomes the body of `wrapped_function()`, so `global` statements
   and `__name__` checks behave as they do there). verdict then runs it as
-  a separate process per test, with the input on a real stdin pipe and
-  stdout captured, instead of the official in-process mocks
-  (unittest.mock patches of sys.stdin/open, a StringIO stdout), so
-  sys.stdin.buffer, sys.stdout.buffer, `from sys import stdin` and
-  os.read(0) behave as in a real run; the official runner fails those.
+  a separate process per test, with stdout captured, instead of the
+  official in-process mocks (unittest.mock patches of sys.stdin/open, a
+  StringIO stdout). Where the input is depends on the job's `fd0`:
+  "grader" (the lcb profile) reproduces the official process: sys.stdin
+  holds the input (on another descriptor) and sys.__stdin__ is closed,
+  while fd 0 is the grading process's own stdin, an open pipe that never
+  delivers. A program that reads fd 0 itself (`open(0)`,
+  `open('/dev/stdin')`, `os.read(0, n)`: names the official mocks do not
+  reach, since the preamble's `from builtins import *` bound the real
+  `open` before they were patched) blocks there officially until the time
+  limit, -3; verdict sees the blocked read at once (/proc/PID/syscall) and
+  records the same -3 without waiting out the limit. "input" (a real
+  run): fd 0 is the input pipe.
+* The end of a run: a real interpreter's exit waits for the non-daemon
+  threads the program left running (verdict_threads), so the idiom
+  `threading.Thread(target=main).start()` prints its answer before the
+  output is taken; the official in-process runner races with such a
+  thread (it usually wins).
 * The output comparison of grade_stdio: strip the whole text, split on
   "\n", strip each line; equal line counts; each line equal as text or as
   equal lists of decimal.Decimal tokens.
@@ -210,15 +223,20 @@ def grade_stdout(prediction, gt_inp, gt_out):
     return None
 
 
-# The program run as `python3 -c BOOTSTRAP PROGRAM_FILE` for one stdin test.
-# It reproduces compile_code + call_method around the real process: the
-# LiveCodeBench guard, exec as module "tmp_sol", Solution() when the text
-# says so, wrapped_function() with SystemExit swallowed. The last line on
-# stderr tells the runner how it ended; a run without that line (os._exit,
-# a signal, a SystemExit outside the call) counts as a dead run.
+# The program run as `python3 -c BOOTSTRAP PROGRAM_FILE GUARD RUNNER_DIR
+# INPUT_FD` for one stdin test. It reproduces compile_code + call_method
+# around the real process: the LiveCodeBench guard, exec as module
+# "tmp_sol", Solution() when the text says so, wrapped_function() with
+# SystemExit swallowed, then the wait for the threads the program left
+# running (verdict_threads, from RUNNER_DIR). INPUT_FD "-": the input is
+# on fd 0; a number: the input is on that descriptor and becomes sys.stdin,
+# sys.__stdin__ is closed and fd 0 is left alone (the official worker's
+# state, see the module's docstring). The last line on stderr tells the
+# runner how it ended; a run without that line (os._exit, a signal, a
+# SystemExit outside the call) counts as a dead run.
 MARKER = b"\x00VERDICT-LCB "
 BOOTSTRAP = r'''
-import builtins, faulthandler, json, os, sys, types
+import builtins, faulthandler, json, os, sys, threading, types
 def _mark(kind, text="", etype=""):
     line = b"\n\x00VERDICT-LCB " + json.dumps([kind, text, etype]).encode() + b"\n"
     try:
@@ -247,9 +265,20 @@ def _flush():
             s.flush()
         except BaseException:
             pass
+def _official_stdin(fd):
+    # multiprocessing's worker closes sys.stdin (fd 0 stays open: the std
+    # streams do not own their descriptors), then the mocks give the input.
+    old = sys.stdin
+    sys.stdin = open(fd, "r", encoding=old.encoding, errors=old.errors, newline="\n")
+    old.close()
 def _main():
     with open(sys.argv[1], encoding="utf-8") as f:
         code = f.read()
+    sys.path.insert(0, sys.argv[3])
+    from verdict_threads import wait_for_threads
+    del sys.path[0]
+    if sys.argv[4] != "-":
+        _official_stdin(int(sys.argv[4]))
     _exit = os._exit
     for name in ("numpy", "multiprocessing"):
         if name in code:  # loaded in the official worker before the guard
@@ -290,6 +319,11 @@ def _main():
             text = "<repr() failed>"
         _mark("run", text, type(e).__name__)
         _exit(4)
+    # No bound here: the test's CPU limit and wall cap end a thread that
+    # never does (a time-out, -3); the marker says what it waited for.
+    if threading.active_count() > 1:
+        _mark("threads")
+    wait_for_threads()
     _flush()
     _mark("ok")
     _exit(0)
@@ -309,7 +343,7 @@ def parse_marker(stderr_tail):
         kind, text, etype = json.loads(line.decode("utf-8", "replace"))
     except (ValueError, TypeError):
         return none
-    if kind not in ("compile", "nofunc", "run", "ok") or not isinstance(text, str) \
+    if kind not in ("compile", "nofunc", "run", "threads", "ok") or not isinstance(text, str) \
             or not isinstance(etype, str):
         return none
     return kind, text, etype

@@ -160,6 +160,8 @@ static cJSON *sample_json(const struct report_context *c, const struct score_rep
 		cJSON_AddNumberToObject(o, "cpu_limit_ms", v->cpu_limit_ms);
 		cJSON_AddNumberToObject(o, "wall_limit_ms", v->wall_limit_ms);
 	}
+	if (v->rerun_reason[0])
+		cJSON_AddStringToObject(o, "rerun_reason", v->rerun_reason);
 	cJSON_AddStringToObject(o, "detail", v->detail);
 	if (v->has_splits) {
 		cJSON_AddStringToObject(o, "base_status", sample_status_name(v->base));

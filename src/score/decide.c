@@ -67,6 +67,7 @@ void verdict_decide(const struct runner_outcome *ro, struct sample_verdict *v)
 	case JAIL_CPU_LIMIT:
 		v->status = ST_TIMEOUT;
 		v->timeout_wall = j->status == JAIL_TIMEOUT;
+		v->sched = j->sched;
 		verdict_set_detail(v, "%s (cpu %llu ms, wall %llu ms)", j->error, (unsigned long long)j->cpu_ms,
 			   (unsigned long long)j->wall_ms);
 		return;

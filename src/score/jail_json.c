@@ -36,6 +36,17 @@ cJSON *jail_json_result(const struct jail_result *r)
 	if (r->error[0])
 		cJSON_AddStringToObject(o, "detail", r->error);
 	cJSON_AddStringToObject(o, "isolation", jail_level_name(r->level));
+	if (r->status == JAIL_TIMEOUT && r->sched.measured) {
+		/* The wall-clock deadline: starved by the machine, or waiting? */
+		cJSON *sc = cJSON_AddObjectToObject(o, "sched");
+		if (sc) {
+			cJSON_AddBoolToObject(sc, "starved", r->sched.starved);
+			cJSON_AddNumberToObject(sc, "window_ms", r->sched.window_ms);
+			cJSON_AddNumberToObject(sc, "cpu_ms", r->sched.cpu_ms);
+			cJSON_AddNumberToObject(sc, "wait_ms", r->sched.wait_ms);
+			cJSON_AddNumberToObject(sc, "sleep_ms", r->sched.sleep_ms);
+		}
+	}
 	return o;
 }
 

@@ -250,6 +250,33 @@ void score_cancel(struct score_job *j)
 		scheduler_cancel(j->b.sc->sched, &j->batch);
 }
 
+/* Whether a sample the wall-clock cap ended is worth a second run, from
+ * what the kernel measured of its last quarter (sandbox/jail_sched.c): only
+ * a run starved of CPU by the machine's load is. One that slept, blocked
+ * or stopped itself would only wait as long again. Says why in the
+ * sample's rerun_reason. */
+static bool rerun_wanted(const struct score_options *o, struct sample_verdict *v)
+{
+	const struct jail_sched *s = &v->sched;
+	bool want = !s->measured || s->starved;
+	if (!o->rerun_timeouts)
+		snprintf(v->rerun_reason, sizeof(v->rerun_reason), "not re-run: re-runs are off");
+	else if (!s->measured)
+		snprintf(v->rerun_reason, sizeof(v->rerun_reason),
+			 "re-run: no scheduler statistics here (/proc/PID/schedstat), so the machine's load "
+			 "cannot be ruled out");
+	else if (s->starved)
+		snprintf(v->rerun_reason, sizeof(v->rerun_reason),
+			 "re-run: starved of CPU (last %u ms: waited %u ms for a CPU, ran %u ms, slept %u ms)",
+			 s->window_ms, s->wait_ms, s->cpu_ms, s->sleep_ms);
+	else
+		snprintf(v->rerun_reason, sizeof(v->rerun_reason),
+			 "not re-run: waiting by itself, not starved (last %u ms: slept, blocked or stopped %u ms, "
+			 "waited %u ms for a CPU, ran %u ms)",
+			 s->window_ms, s->sleep_ms, s->wait_ms, s->cpu_ms);
+	return want && o->rerun_timeouts;
+}
+
 void score_finish(struct score_job **jp)
 {
 	struct score_job *j = *jp;
@@ -261,8 +288,9 @@ void score_finish(struct score_job **jp)
 		/* A run ended by the wall-clock cap may have been slowed by the
 		 * machine, not by itself: it is run once more, alone when asked.
 		 * A CPU limit counts the program's own work and stands. */
-		for (size_t i = 0; b->o->rerun_timeouts && !j->batch.cancel && i < b->set->n; i++) {
-			if (b->rep->v[i].status != ST_TIMEOUT || !b->rep->v[i].timeout_wall)
+		for (size_t i = 0; !j->batch.cancel && i < b->set->n; i++) {
+			if (b->rep->v[i].status != ST_TIMEOUT || !b->rep->v[i].timeout_wall ||
+			    !rerun_wanted(b->o, &b->rep->v[i]))
 				continue;
 			struct rerun_ctx r = { .b = b, .i = i };
 			if (b->o->rerun_alone)

@@ -52,7 +52,7 @@ struct score_options {
 	bool exec;   /* false: audits only, nothing runs */
 	bool keep_programs;
 	bool public_only; /* LCB: public tests only (reported as such) */
-	bool rerun_timeouts; /* re-run once a sample the wall-clock cap ended (default on) */
+	bool rerun_timeouts; /* re-run once a sample the wall-clock cap ended while starved of CPU (default on) */
 	bool rerun_alone;    /* ... with nothing else running (CLI default; a server re-runs in place) */
 	bool skip_unknown;   /* samples of tasks not in the dataset are skipped (counted), not invalid */
 	const char *evalplus_version; /* "master" (default: HumanEval/32 fixed) or "0.3.1" */
@@ -76,6 +76,8 @@ struct sample_verdict {
 	uint64_t wall_ms, cpu_ms, peak_rss_kb;
 	uint32_t cpu_limit_ms, wall_limit_ms;
 	bool timeout_wall; /* the wall-clock cap, not a CPU limit, ended the run */
+	struct jail_sched sched; /* then: starved by the machine, or waiting by itself */
+	char rerun_reason[200]; /* then: whether the sample was run again, and why */
 	char detail[400];    /* bounded: exception type and message, line, ... */
 	char *program;	     /* extracted program when keep_programs */
 	/* evalplus: statuses of the base and plus tests */

@@ -190,6 +190,8 @@ void score_rerun_one(void *ctx)
 	run_once(r->b, r->i, &jt, &again);
 	job_text_free(&jt);
 	v->flags |= VF_RERUN;
+	char reason[sizeof(v->rerun_reason)];
+	snprintf(reason, sizeof(reason), "%.150s; again: %s", v->rerun_reason, sample_status_name(again.status));
 	if (again.status == ST_PASSED) {
 		free(v->program);
 		unsigned flags = v->flags | VF_FLAKY;
@@ -199,4 +201,5 @@ void score_rerun_one(void *ctx)
 	} else {
 		free(again.program);
 	}
+	memcpy(v->rerun_reason, reason, sizeof(reason));
 }

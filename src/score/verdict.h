@@ -33,8 +33,8 @@ enum verdict_flag {
 	VF_TRUNCATED_REASONING = 1u << 1, /* reasoning never closed: no answer */
 	VF_REASONING_STRIPPED = 1u << 2, /* reasoning was removed before extraction */
 	VF_UNTERMINATED_FENCE = 1u << 3,
-	VF_FLAKY = 1u << 4,		 /* timed out, then passed when re-run alone */
-	VF_RERUN = 1u << 5,		 /* timed out and was re-run alone */
+	VF_FLAKY = 1u << 4,		 /* starved at the wall limit, then passed when re-run alone */
+	VF_RERUN = 1u << 5,		 /* starved of CPU at the wall limit, so re-run alone */
 	VF_OUTPUT_TRUNCATED = 1u << 6,
 	VF_EXTRACTION_BUDGET = 1u << 7,	 /* parse-trim gave up on a huge block */
 	VF_REASONING_CHANGED = 1u << 8,	 /* the verdict differs without reasoning removal */

@@ -453,7 +453,7 @@ def main():
         def rules_for(p, name):
             return [r for r in (p or {}).get("syscalls", []) if name in r["names"]]
         full = outs.get("full")
-        need = ("clone", "clone3", "unshare", "mount", "umount2", "pivot_root", "sethostname")
+        need = ("clone", "clone3", "unshare", "mount", "umount2", "pivot_root", "sethostname", "mount_setattr")
         t.ok(full and all(len(rules_for(full, n)) == 1 and rules_for(full, n)[0]["action"] == "SCMP_ACT_ALLOW"
                           and "includes" not in rules_for(full, n)[0] for n in need)
              and full["defaultAction"] == "SCMP_ACT_ERRNO" and rules_for(full, "read"),
