@@ -1,5 +1,7 @@
 /* The TAP count of a test program built from several files (see tap.h). */
-#define TAP_MULTI_FILE
+#ifndef TAP_MULTI_FILE
+#define TAP_MULTI_FILE 1
+#endif
 #include "tap.h"
 
 int tap_count;
