@@ -11,9 +11,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* One program's count. A program built from several files compiles with
+ * -DTAP_MULTI_FILE and links tap.c, so that all its files number one
+ * sequence; otherwise each file would start again at 1. */
+#ifdef TAP_MULTI_FILE
+extern int tap_count;
+extern int tap_failed;
+extern bool tap_lazy;
+#else
 static int tap_count;
 static int tap_failed;
 static bool tap_lazy;
+#endif
 
 static inline void tap_plan(int n)
 {
