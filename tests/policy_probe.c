@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "cleanup.h"
 #include "policy.h"
 #include "policy_probe.h"
 #include "tap.h"
@@ -88,6 +89,12 @@ static void child_enter(const struct policy *p)
 	alarm(PROBE_TIMEOUT_S);
 	if (setrlimit(RLIMIT_CORE, &no_core) != 0)
 		child_exit(CHILD_SETUP_FAILED);
+	/* A probe dies of the signal the kernel sends (int $0x80 without the
+	 * i386 ABI faults): a sanitizer's handler would turn it into an exit. */
+	static const int faults[] = { SIGSEGV, SIGBUS, SIGILL, SIGFPE };
+	for (size_t i = 0; i < ARRAY_LEN(faults); i++)
+		if (signal(faults[i], SIG_DFL) == SIG_ERR)
+			child_exit(CHILD_SETUP_FAILED);
 	if (!p)
 		return;
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
