@@ -25,7 +25,16 @@ static void usage(FILE *f)
 		"the audits (empty, fenced, completion length percentiles, verbatim canonical solutions).\n\n"
 		"  --dataset PATH       problems (.jsonl or .jsonl.gz); not needed for lm-eval samples\n"
 		"  --format F           auto (default), lm-eval, evalplus, evalplus-results, plain, lcb\n"
-		"  --profile P          auto (default), lm-eval-chat, human-eval, evalplus, lcb\n"
+		"  --profile P          verdict (default): the program the model meant, run as real Python with\n"
+		"                       the benchmark's own tests (docs/verdict-profile.md); or a faithful\n"
+		"                       profile, reproducing a harness exactly: lm-eval-chat, human-eval,\n"
+		"                       evalplus, lcb, or auto (the faithful one that fits the input)\n"
+		"  --harness H          with --profile verdict, the harness verdict reported beside the score:\n"
+		"                       auto (default: lm-eval-chat for chat answers, human-eval for raw\n"
+		"                       continuations, evalplus for HumanEval+, lcb for LiveCodeBench), one of\n"
+		"                       those by name, or none\n"
+		"  --harness-rerun-all  run the harness's own job for every sample, even where this run's\n"
+		"                       verdict is provably its verdict (to check that shortcut)\n"
 		"  -k K[,K...]          pass@k values (default 1)\n"
 		"  -j N                 programs run in parallel (default: number of cores)\n"
 		"  --json               print the report as JSON (docs/schema.md)\n"
@@ -33,6 +42,8 @@ static void usage(FILE *f)
 		"  --no-exec            audits only: run nothing\n"
 		"  --keep-reasoning     do not remove <think>/harmony/Gemma reasoning before extraction\n"
 		"  --no-reasoning-content  never take code from reasoning_content\n"
+		"                       (under a faithful profile both are improvements over the harness,\n"
+		"                       whose own verdict is reported beside when they change the text)\n"
 		"  --no-forgery-check   let answers whose class rewrites == (and the like) or a program that\n"
 		"                       rebinds builtins pass, as the harnesses do (default: such a sample\n"
 		"                       fails, flagged forged_result)\n"
@@ -118,6 +129,8 @@ int cmd_audit(int argc, char **argv)
 		{ "dataset", required_argument, NULL, 'd' },
 		{ "format", required_argument, NULL, 'F' },
 		{ "profile", required_argument, NULL, 'P' },
+		{ "harness", required_argument, NULL, 'H' },
+		{ "harness-rerun-all", no_argument, NULL, 'A' },
 		{ "json", no_argument, NULL, 'J' },
 		{ "explain", no_argument, NULL, 'E' },
 		{ "no-exec", no_argument, NULL, 'N' },
@@ -164,6 +177,18 @@ int cmd_audit(int argc, char **argv)
 				fprintf(stderr, "verdict audit: unknown --profile '%s'\n", optarg);
 				return 2;
 			}
+			break;
+		case 'H':
+			if (profile_parse_harness(optarg, &so.harness, &so.no_harness) < 0) {
+				fprintf(stderr,
+					"verdict audit: --harness: expected auto, lm-eval-chat, human-eval, evalplus, lcb or none, got "
+					"'%s'\n",
+					optarg);
+				return 2;
+			}
+			break;
+		case 'A':
+			so.harness_rerun_all = true;
 			break;
 		case 'k':
 			if (parse_ks(optarg, &so) < 0) {
