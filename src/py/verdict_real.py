@@ -25,10 +25,12 @@ page and the runner reads the child's CPU clock, so the candidate's own
 timers and signal handlers are never touched. Exceeding a limit ends the
 child, as a harness's first failing test ends its run.
 """
+import atexit
 import mmap
 import os
 import struct
 import sys
+import threading
 
 from verdict_child import ChildOutcome, Sender, EXIT_OK, EXIT_RUNNER_ERROR, RESULT_FD, MAX_CHILD_BYTES, \
     set_cpu_limit
@@ -42,20 +44,16 @@ POLL_S = 0.02
 
 
 def normal_signals():
-    """The dispositions a fresh CPython process has (a pool worker resets
-    every signal to SIG_DFL before the runner starts)."""
-    import signal
-    for sig in range(1, signal.NSIG):
-        if sig in (signal.SIGKILL, signal.SIGSTOP):
-            continue
-        try:
-            signal.signal(sig, signal.SIG_DFL)
-        except (OSError, ValueError, RuntimeError):
-            pass
-    signal.signal(signal.SIGINT, signal.default_int_handler)
-    for sig in (signal.SIGPIPE, signal.SIGXFSZ):
-        signal.signal(sig, signal.SIG_IGN)
-    signal.pthread_sigmask(signal.SIG_SETMASK, [])
+    """The dispositions a fresh CPython process has where the runner's may
+    differ: SIGINT raises KeyboardInterrupt, SIGPIPE and SIGXFSZ are ignored
+    (a pool worker resets every signal to SIG_DFL before the runner starts,
+    and the runner sets no other handler); no signal blocked. The C module
+    is used: the enum conversions of `signal` cost more than the calls."""
+    import _signal
+    _signal.signal(_signal.SIGINT, _signal.default_int_handler)
+    _signal.signal(_signal.SIGPIPE, _signal.SIG_IGN)
+    _signal.signal(_signal.SIGXFSZ, _signal.SIG_IGN)
+    _signal.pthread_sigmask(_signal.SIG_SETMASK, [])
 
 
 def candidate_module(name=MODULE_NAME):
@@ -73,24 +71,19 @@ def finish_like_exit():
     candidate's code returned (each may have changed what it printed or
     left behind). Exceptions in threads and handlers are printed, as an
     interpreter prints them, and do not change the verdict."""
-    import threading
-    main = threading.main_thread()
-    running = sum(1 for t in threading.enumerate() if t is not main and not t.daemon and t.is_alive())
-    try:
-        shutdown = getattr(threading, "_shutdown", None)
-        if shutdown is not None:
-            shutdown()
-        else:
-            for t in threading.enumerate():
-                if t is not main and not t.daemon:
-                    t.join()
-    except BaseException:
-        _print_exc()
-    try:
-        import atexit
-        atexit._run_exitfuncs()
-    except BaseException:
-        _print_exc()
+    running = 0
+    if threading.active_count() > 1:
+        main = threading.main_thread()
+        running = sum(1 for t in threading.enumerate() if t is not main and not t.daemon and t.is_alive())
+        try:
+            threading._shutdown()
+        except BaseException:
+            _print_exc()
+    if atexit._ncallbacks():
+        try:
+            atexit._run_exitfuncs()
+        except BaseException:
+            _print_exc()
     for name in ("stdout", "stderr"):
         try:
             getattr(sys, name).flush()
