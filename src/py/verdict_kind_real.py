@@ -456,7 +456,13 @@ def _verdict_boot():
     g["__cached__"] = None
     code = compile(source, path, "exec", dont_inherit=True)
     observer.install(streams=False)
-    exec(code, g)
+    try:
+        exec(code, g)
+    finally:
+        import threading
+        main = threading.main_thread()
+        if any(t is not main and not t.daemon and t.is_alive() for t in threading.enumerate()):
+            observer.note("threads")
 _verdict_boot()
 '''
 
