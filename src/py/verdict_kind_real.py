@@ -476,9 +476,14 @@ def kind_real_lcb_stdin(job, program, ctx):
     import shutil
     import tempfile
     import verdict_kind_lcb as kl
+    import signal
     tests = kl.lcb_tests(job)
     limit = float(field(job, "time_limit_s", (int, float), 6))
     guard = harness_guard(job)
+    # A test process that ends (or is ended at its wall cap) before reading
+    # all of its input must not take this process with it: a pool worker
+    # starts the runner with SIGPIPE at its default, fatal, disposition.
+    signal.signal(signal.SIGPIPE, signal.SIG_IGN)
     job_dir = tempfile.mkdtemp(prefix="stdin-", dir=ctx.work_dir)
     try:
         prog = os.path.join(job_dir, "solution.py")

@@ -7,16 +7,19 @@ faithful harness would have said, and runs the faithful job only where that
 verdict could differ. This module is how the verdict run tells: installed in
 the candidate's process just before its code runs, it records
 
-- every call the guards would have broken: the attributes they set to None,
-  wrapped here by a recorder that calls the original (os.getcwd, os.setuid,
-  os.chroot, builtins exit/quit/help/open), and the audit events of the rest
-  (os.fork, os.remove, shutil.rmtree, subprocess.Popen, ...), which catch a
-  call by any path, even through a reference taken before the guard;
+- every call the guards would have broken: each attribute they set to None
+  (26 os functions, shutil.rmtree/move/chown, subprocess.Popen, builtins
+  exit/quit/help/open) is replaced by a recorder that calls the original,
+  so that exactly the calls the guard breaks (those made through the
+  attribute, not through a reference taken before it) are recorded, at no
+  cost to any other call (an audit hook would cost every input() a Python
+  call);
 - every use of sys.stdin, sys.stdout or sys.stderr that swallow_io's
   write-only StringIO answers differently (.buffer, fileno(), encoding, any
   read, iteration): the real streams are wrapped in TextIOWrapper subclasses
   that note such attribute lookups and otherwise behave as the originals;
-- an import of a module the guards block (resource, psutil, ...).
+- an import of a module the guards block (resource, psutil, ...): its name
+  in the program, or a finder at the front of sys.meta_path.
 
 Each record is a short cause name: "guard:tempfile" (the library module the
 candidate called that then made the broken call, or the call itself when the
@@ -39,20 +42,15 @@ import os
 import re
 import sys
 
-# Guarded os functions that raise no audit event: wrapped.
-_OS_WRAPPED = ("getcwd", "setuid", "chroot")
-# The guard creates these (absent on Linux): hasattr() would turn true.
-_OS_ABSENT = ("lchflags", "lchmod")
-# Audit events of the guarded calls (the rest of the guards' os list, shutil
-# and subprocess), and the call each stands for.
-_EVENTS = {
-    "os.kill": "os.kill", "os.killpg": "os.killpg", "os.system": "os.system",
-    "os.putenv": "os.putenv", "os.remove": "os.remove", "os.rmdir": "os.rmdir",
-    "os.chdir": "os.chdir", "os.fork": "os.fork", "os.forkpty": "os.forkpty",
-    "os.rename": "os.rename", "os.truncate": "os.truncate", "os.chmod": "os.chmod",
-    "os.chown": "os.chown", "shutil.rmtree": "shutil.rmtree", "shutil.move": "shutil.move",
-    "shutil.chown": "shutil.chown", "subprocess.Popen": "subprocess.Popen",
-}
+# What the guards set to None (verdict_guard.py applies the same lists in
+# the faithful profiles): os functions, then shutil's and subprocess's.
+_OS_GUARDED = (
+    "kill", "system", "putenv", "remove", "removedirs", "rmdir", "fchdir",
+    "setuid", "fork", "forkpty", "killpg", "rename", "renames", "truncate",
+    "replace", "unlink", "fchmod", "fchown", "chmod", "chown", "chroot",
+    "lchflags", "lchmod", "lchown", "getcwd", "chdir",
+)
+_SHUTIL_GUARDED = ("rmtree", "move", "chown")
 BLOCKED_MODULES = ("ipdb", "joblib", "resource", "psutil", "tkinter")
 _BLOCKED_WORD = re.compile(r"\b(%s)\b" % "|".join(BLOCKED_MODULES))
 
@@ -92,11 +90,38 @@ def _make_recorder(real, call):
     return recorded
 
 
-# (owner, attribute, original, recorder), made once.
-_WRAPPED = [(os, a, getattr(os, a), _make_recorder(getattr(os, a), "os." + a))
-            for a in _OS_WRAPPED if hasattr(os, a)]
-_WRAPPED += [(builtins, a, getattr(builtins, a), _make_recorder(getattr(builtins, a), a))
-             for a in ("exit", "quit", "help", "open") if hasattr(builtins, a)]
+def _recorded_popen(real):
+    class Popen(real):
+        __wrapped__ = real
+
+        def __init__(self, *args, **kwargs):
+            _recording("subprocess.Popen")
+            super().__init__(*args, **kwargs)
+    Popen.__qualname__ = real.__qualname__
+    Popen.__module__ = real.__module__
+    Popen.__doc__ = real.__doc__
+    return Popen
+
+
+def _wrapped():
+    """(owner, attribute, original, recorder) for every guarded attribute,
+    made once."""
+    import shutil
+    import subprocess
+    out = [(os, a, getattr(os, a), _make_recorder(getattr(os, a), "os." + a))
+           for a in _OS_GUARDED if callable(getattr(os, a, None))]
+    out += [(shutil, a, getattr(shutil, a), _make_recorder(getattr(shutil, a), "shutil." + a))
+            for a in _SHUTIL_GUARDED]
+    for owner, attr, real, rec in out[-len(_SHUTIL_GUARDED):]:
+        rec.__dict__.update(getattr(real, "__dict__", {}))  # rmtree.avoids_symlink_attacks
+    out.append((subprocess, "Popen", subprocess.Popen, _recorded_popen(subprocess.Popen)))
+    out += [(builtins, a, getattr(builtins, a), _make_recorder(getattr(builtins, a), a))
+            for a in ("exit", "quit", "help", "open") if hasattr(builtins, a)]
+    return out
+
+
+_WRAPPED = _wrapped()
+_OS_ABSENT = tuple(a for a in _OS_GUARDED if not hasattr(os, a))  # the guard creates them
 
 
 def _os_getattr(name):
@@ -176,15 +201,17 @@ def _prebuild_streams():
 _PREBUILT = {} if globals().get("_NO_PREBUILD") else _prebuild_streams()
 
 
-def _audit(event, args):
-    obs = _current
-    if obs is None or not obs.active:
-        return
-    call = _EVENTS.get(event)
-    if call is not None:
-        obs.record(call, 2)
-    elif event == "import" and args and args[0] in BLOCKED_MODULES:
-        obs.note("import:" + args[0])
+class _BlockedImports:
+    """At the front of sys.meta_path while recording: an import of a module
+    the guards block that is not already loaded."""
+
+    @staticmethod
+    def find_spec(name, path=None, target=None):
+        top = name.partition(".")[0]
+        obs = _current
+        if top in BLOCKED_MODULES and obs is not None and obs.active:
+            obs.note("import:" + top)
+        return None
 
 
 class Observer:
@@ -198,7 +225,7 @@ class Observer:
         self._restore = []  # (owner, attribute, original value or _ABSENT)
         self._code_files = {"<string>"}
         # The runner has imported some blocked modules itself (resource):
-        # the candidate's `import resource` then raises no audit event.
+        # the candidate's `import resource` then finds it loaded.
         for name in sorted(set(_BLOCKED_WORD.findall(program_text))):
             self.note("import:" + name)
 
@@ -259,8 +286,8 @@ class Observer:
             os.__getattr__ = _os_getattr
         if streams:
             self._watch_streams()
+        sys.meta_path.insert(0, _BlockedImports)
         _current = self
-        sys.addaudithook(_audit)
         self.active = True
 
     def _watch_streams(self):
@@ -278,13 +305,17 @@ class Observer:
             setattr(sys, name, watched)
 
     def stop(self):
-        """Stop recording (the audit hook stays installed but idle), flush the
+        """Stop recording, flush the
         candidate's output and put back what install() replaced, where the
         candidate left it in place (so that the forgery check, which looks
         for rebound builtins, sees the originals)."""
         global _current
         self.active = False
         _current = None
+        try:
+            sys.meta_path.remove(_BlockedImports)
+        except ValueError:
+            pass
         for name in ("stdout", "stderr"):
             try:
                 getattr(sys, name).flush()

@@ -77,23 +77,6 @@ void job_text_free(struct job_text *t)
 	memset(t, 0, sizeof(*t));
 }
 
-bool job_add_str(cJSON *o, const char *k, const char *v)
-{
-	return v == NULL || cJSON_AddStringToObject(o, k, v) != NULL;
-}
-
-char *job_concat(const char *a, const char *b, size_t blen)
-{
-	size_t al = strlen(a);
-	char *r = malloc(al + blen + 1);
-	if (!r)
-		return NULL;
-	memcpy(r, a, al);
-	memcpy(r + al, b, blen);
-	r[al + blen] = '\0';
-	return r;
-}
-
 enum job_family job_family(enum profile profile, const struct problem *p)
 {
 	switch (profile) {

@@ -7,7 +7,7 @@
 
 #include "score/job.h"
 
-/* cJSON_AddStringToObject, where a NULL value adds nothing. */
+/* job_util.c. cJSON_AddStringToObject, where a NULL value adds nothing. */
 bool job_add_str(cJSON *o, const char *k, const char *v);
 /* malloc'd a + b[0..blen) (NULL on OOM). */
 char *job_concat(const char *a, const char *b, size_t blen);
