@@ -11,6 +11,11 @@ void report_harness_line(FILE *f, const struct score_report *r)
 	const struct harness_summary *h = &r->harness;
 	if (!h->on || !r->executed)
 		return;
+	/* Under a faithful profile the harness beside is the same profile on
+	 * the raw text: worth a line only where reasoning handling changed a
+	 * verdict. */
+	if (r->profile != PROFILE_VERDICT && !h->differ)
+		return;
 	fprintf(f, "%s would report %.4f (%zu/%zu); ", profile_name(h->profile), h->n_passk ? h->passk[0].value : 0,
 		h->passed, h->scored);
 	if (!h->differ) {
