@@ -132,8 +132,13 @@ def main():
         if ok(default is not None and default["profile"] == "verdict", "the default profile is verdict"):
             mine = {(s["task_id"], s["index"]): (s.get("harness") or {}) for s in default["samples"]
                     if s["status"] != "skipped"}
-            wrong = [s["task_id"] for s in samples if mine.get((s["task_id"], s["index"]), {}).get("passed")
-                     != s["passed"]]
+            # A run at the edge of a time limit (abc301_e) may end either side
+            # of it in two runs: such samples are named, not counted.
+            edge = {s["task_id"] for s in samples if s["status"] == "timeout"
+                    or mine.get((s["task_id"], s["index"]), {}).get("status") == "timeout"}
+            wrong = [s["task_id"] for s in samples if s["task_id"] not in edge
+                     and mine.get((s["task_id"], s["index"]), {}).get("passed") != s["passed"]]
+            diag("at a time limit in one of the two runs (not compared): %s" % (", ".join(sorted(edge)) or "none"))
             ran = sum(1 for h in mine.values() if h.get("ran"))
             ok(not wrong, "the lcb verdicts beside the verdict profile's are the faithful run's on %d/%d problems "
                "(%d faithful jobs ran)" % (len(samples) - len(wrong), len(samples), ran))
