@@ -115,6 +115,10 @@ void report_print_explain(FILE *f, const struct report_context *c, const struct 
 		const struct sample *s = &c->set->v[i];
 		fprintf(f, "=== %s #%zu: %s via %s [%s]%s%s\n", s->task_id, s->index, sample_status_name(v->status),
 			profile_name(v->profile), v->path[0] ? v->path : "-", v->detail[0] ? ": " : "", v->detail);
+		if (v->harness.on && v->harness.differs)
+			fprintf(f, "    %s would say %s (%s)%s%s\n", profile_name(v->harness.profile),
+				sample_status_name(v->harness.status), v->harness.label, v->harness.detail[0] ? ": " : "",
+				v->harness.detail);
 		if (v->program)
 			fprintf(f, "%s\n", v->program);
 	}
