@@ -3,8 +3,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "score/jail_json.h"
+#include "report/plus_drop.h"
 #include "report/report.h"
+#include "score/jail_json.h"
 
 void report_bench_label(const struct report_context *c, const struct score_report *r, char *buf, size_t n)
 {
@@ -65,6 +66,12 @@ void report_print_table(FILE *f, const struct report_context *c, const struct sc
 				fprintf(f, " %s %zu", sample_status_name((enum sample_status)s), r->counts[s]);
 		fprintf(f, "\n");
 		report_harness_line(f, r);
+		struct plus_drop drop;
+		if (plus_drop_from_score(r, c->set, &drop) == 0 && drop.available && drop.tasks) {
+			fprintf(f, "HumanEval+ ");
+			plus_drop_print(f, &drop);
+		}
+		plus_drop_free(&drop);
 	}
 	fprintf(f, "audit: from_reasoning %zu, truncated_reasoning %zu, unterminated_fence %zu, no_code %zu",
 		a->from_reasoning, a->truncated_reasoning, a->unterminated_fence, a->no_code);
@@ -252,6 +259,11 @@ cJSON *report_json(const struct report_context *c, const struct score_report *r)
 				cJSON_AddNumberToObject(ag, "known", (double)r->ref_known);
 			}
 		}
+		struct plus_drop drop;
+		cJSON *bp = plus_drop_from_score(r, c->set, &drop) == 0 ? plus_drop_json(&drop) : NULL;
+		plus_drop_free(&drop);
+		if (bp)
+			cJSON_AddItemToObject(sum, "base_vs_plus", bp);
 		cJSON *cal = cJSON_AddObjectToObject(sum, "calibration");
 		if (cal) {
 			cJSON_AddBoolToObject(cal, "done", r->calibrated);
