@@ -255,7 +255,9 @@ class Observer:
                 if inner is None:
                     return call
                 name = inner.f_globals.get("__name__")
-                return name.split(".")[0] if isinstance(name, str) and name else call
+                top = name.split(".")[0] if isinstance(name, str) and name else ""
+                # os.environ[...] = ... calls os.putenv: named as the call
+                return top if top and top != call.split(".")[0] else call
             inner = f
             f = f.f_back
         return call

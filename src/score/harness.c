@@ -58,6 +58,9 @@ void run_facts_read(const struct runner_outcome *ro, struct run_facts *f)
 	const cJSON *same = member(member(ex, "harness"), "same_program");
 	if (ex && member(ex, "harness"))
 		f->same_program = cJSON_IsTrue(same);
+	const char *cause = cJSON_GetStringValue(member(member(ex, "harness"), "cause"));
+	if (cause)
+		snprintf(f->cause, sizeof(f->cause), "%s", cause);
 	const cJSON *notes = member(ex, "notes");
 	if (cJSON_IsArray(notes)) {
 		f->notes = cJSON_PrintUnformatted(notes);
@@ -151,44 +154,6 @@ bool harness_can_infer(const struct problem *p, enum job_family fam, const struc
 
 /* ---------------------------------------------------------------- causes */
 
-struct note_label {
-	const char *word;
-	const char *label;
-};
-
-/* The extraction notes (verdict_meant.py) by what a user would call them. */
-static const struct note_label NOTE_LABELS[] = {
-	{ "crlf", "CRLF fences" },
-	{ "\\r", "CRLF fences" },
-	{ "unterminated", "unterminated fence" },
-	{ "unclosed", "unterminated fence" },
-	{ "never closed", "unterminated fence" },
-	{ "indent", "indented fence" },
-	{ "tag", "fence tag" },
-	{ "body", "body-only answer" },
-	{ "signature", "body-only answer" },
-	{ "test", "test or demo code dropped" },
-	{ "demo", "test or demo code dropped" },
-	{ "example", "test or demo code dropped" },
-	{ "usage", "test or demo code dropped" },
-	{ "__main__", "test or demo code dropped" },
-	{ "prose", "prose in the code" },
-	{ "draft", "final attempt chosen" },
-	{ "final", "final attempt chosen" },
-	{ "helper", "helpers from other blocks" },
-	{ "reasoning", "answer only in reasoning_content" },
-};
-
-static bool note_label(const char *note, char *out, size_t n)
-{
-	for (size_t i = 0; note && i < sizeof(NOTE_LABELS) / sizeof(NOTE_LABELS[0]); i++)
-		if (strcasestr(note, NOTE_LABELS[i].word)) {
-			snprintf(out, n, "%s", NOTE_LABELS[i].label);
-			return true;
-		}
-	return false;
-}
-
 static void set_cause(struct harness_verdict *h, enum harness_cause c, const char *label)
 {
 	h->cause = c;
@@ -240,16 +205,21 @@ void harness_explain(struct sample_verdict *v, const struct run_facts *f)
 	h->label[0] = '\0';
 	if (!h->differs)
 		return;
+	/* The runner named the extraction's most telling choice (the cause);
+	 * otherwise reasoning removal is the likelier reason, then the first
+	 * note the extraction made. */
 	if (v->flags & VF_FROM_REASONING)
 		set_cause(h, HC_FROM_REASONING, "answer only in reasoning_content");
 	else if (v->flags & VF_TRUNCATED_REASONING)
 		set_cause(h, HC_TRUNCATED_REASONING, "answer only in unfinished reasoning");
-	else if (f && !f->same_program && note_label(f->first_note, label, sizeof(label)))
-		set_cause(h, HC_EXTRACTION, label);
+	else if (f && !f->same_program && f->cause[0])
+		set_cause(h, HC_EXTRACTION, f->cause);
 	else if (v->flags & VF_REASONING_STRIPPED && (!f || !f->same_program))
 		set_cause(h, HC_REASONING_REMOVED, "reasoning removed");
-	else if (f && !f->same_program)
-		set_cause(h, HC_EXTRACTION, f->first_note[0] ? f->first_note : "another program extracted");
+	else if (f && !f->same_program) {
+		snprintf(label, sizeof(label), "%s", f->first_note[0] ? f->first_note : "another program extracted");
+		set_cause(h, HC_EXTRACTION, label);
+	}
 	else if (f && f->n_differs)
 		execution_cause(h, f->differs[0]);
 	else if (limit_status(v->status) || limit_status(h->status))

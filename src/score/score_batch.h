@@ -56,6 +56,7 @@ struct run_facts {
 	bool differs_known; /* the run said what the harness would treat differently */
 	char differs[RUN_FACTS_MAX_DIFFERS][48];
 	size_t n_differs;
+	char cause[64];	    /* the extraction's most telling note, as a cause's label ("CRLF fences") */
 	char first_note[96];
 	unsigned flags;	    /* VF_* of the runner's extraction */
 	char *notes;	    /* the extraction's notes, a JSON array (owned) */
