@@ -45,6 +45,7 @@ _NOTE_CAUSES = (
     ("no-break spaces", "no-break spaces"),
     ("byte order mark", "byte order mark"),
     ("repeats the prompt", "answer repeats the prompt"),
+    ("reasoning", "reasoning removed"),
 )
 
 
