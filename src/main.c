@@ -14,6 +14,7 @@ static void usage(FILE *f)
 		   "  audit      score a samples file and print pass@k with the audits\n"
 		   "  compare    compare runs on the same problems with paired statistics\n"
 		   "  calibrate  list the tasks of a dataset no solution can pass under the limits\n"
+		   "  report     render a saved report (audit --json, POST /score) as an HTML page\n"
 		   "  serve      score samples over HTTP (POST /score; docs/api.md)\n"
 		   "  version    print the version\n"
 		   "\n`verdict COMMAND --help` describes each command.\n");
@@ -36,6 +37,8 @@ int main(int argc, char **argv)
 		return cmd_compare(argc - 1, argv + 1);
 	if (strcmp(cmd, "calibrate") == 0)
 		return cmd_calibrate(argc - 1, argv + 1);
+	if (strcmp(cmd, "report") == 0)
+		return cmd_report(argc - 1, argv + 1);
 	if (strcmp(cmd, "serve") == 0)
 		return cmd_serve(argc - 1, argv + 1);
 	if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {

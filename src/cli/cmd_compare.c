@@ -12,6 +12,7 @@
 #include "cli/commands.h"
 #include "input/saved_report.h"
 #include "report/compare.h"
+#include "report/html.h"
 #include "report/report.h"
 
 #define PROG "verdict compare"
@@ -25,6 +26,7 @@ enum compare_key {
 	KEY_RESAMPLES,
 	KEY_JSON,
 	KEY_MARKDOWN,
+	KEY_HTML,
 	KEY_HELP,
 };
 
@@ -49,7 +51,11 @@ static void usage(FILE *f)
 		"  --resamples N        bootstrap resamples (default 10000)\n"
 		"  -k K[,K...]          pass@k values shown for every run (default 1)\n"
 		"  --markdown           print a Markdown table (for a model card)\n"
-		"  --json               print the comparison as JSON (docs/schema.md)\n");
+		"  --json               print the comparison as JSON (docs/schema.md)\n"
+		"  --html FILE          also write the comparison as one self-contained HTML page: the runs\n"
+		"                       with their intervals drawn, the flips as a grid of tasks x runs, each\n"
+		"                       flip opening the two programs side by side (reports saved with\n"
+		"                       `audit --json --explain` hold the programs)\n");
 	fprintf(f, "\nScoring options, for RUNs that are samples files (as in `verdict audit`):\n" AUDIT_OPTIONS_HELP
 		"\nExit status: 0 compared, 1 compared but a run is incomplete (sandbox errors, invalid\n"
 		"samples or unread lines: marked in the output), 2 usage or input error.\n");
@@ -162,8 +168,11 @@ static int load_run(struct audit_session *s, const struct run_spec *spec, struct
 	}
 	/* The report as `audit --json` would have written it, read back the
 	 * same way as a saved one: one path for both kinds of run. */
+	/* The HTML page shows the programs of runs scored now (keep_programs is
+	 * set for it). */
+	bool texts = s->o->so.keep_programs;
 	struct report_context ctx = { .source = spec->path, .ds = s->ds, .set = &set, .jail = audit_session_jail(s),
-				      .opts = &s->o->so };
+				      .opts = &s->o->so, .include_programs = texts, .include_completions = texts };
 	cJSON *json = report_json(&ctx, &sr);
 	score_report_free(&sr);
 	samples_free(&set);
@@ -194,7 +203,7 @@ static void print_comparison(const struct comparison *c, int form)
 	}
 }
 
-static int compare_runs(struct audit_options *ao, const struct compare_options *co, int form,
+static int compare_runs(struct audit_options *ao, const struct compare_options *co, int form, const char *html_path,
 			const struct run_spec *specs, size_t n)
 {
 	char err[512];
@@ -220,7 +229,13 @@ static int compare_runs(struct audit_options *ao, const struct compare_options *
 		fprintf(stderr, PROG ": %s\n", err);
 		goto out;
 	}
-	print_comparison(&c, form);
+	if (html_path && html_compare_write(html_path, &c, err, sizeof(err)) < 0) {
+		fprintf(stderr, PROG ": %s\n", err);
+		comparison_free(&c);
+		goto out;
+	}
+	if (!(html_path && strcmp(html_path, "-") == 0))
+		print_comparison(&c, form);
 	status = 0;
 	for (size_t r = 0; r < c.n_rows; r++)
 		if (c.rows[r].incomplete)
@@ -241,6 +256,7 @@ int cmd_compare(int argc, char **argv)
 	struct compare_options co;
 	compare_options_default(&co);
 	int form = 0;
+	const char *html_path = NULL;
 	static const struct option longopts[] = {
 		AUDIT_LONG_OPTIONS,
 		{ "baseline", required_argument, NULL, KEY_BASELINE },
@@ -249,6 +265,7 @@ int cmd_compare(int argc, char **argv)
 		{ "resamples", required_argument, NULL, KEY_RESAMPLES },
 		{ "json", no_argument, NULL, KEY_JSON },
 		{ "markdown", no_argument, NULL, KEY_MARKDOWN },
+		{ "html", required_argument, NULL, KEY_HTML },
 		{ "help", no_argument, NULL, KEY_HELP },
 		{ 0, 0, 0, 0 },
 	};
@@ -265,6 +282,11 @@ int cmd_compare(int argc, char **argv)
 		}
 		if (rc == 1)
 			continue;
+		if (key == KEY_HTML) {
+			html_path = optarg;
+			ao.so.keep_programs = true;
+			continue;
+		}
 		if (key == 'h' || key == KEY_HELP) {
 			usage(stdout);
 			return 0;
@@ -292,7 +314,12 @@ int cmd_compare(int argc, char **argv)
 	}
 	for (size_t i = 0; i < n; i++)
 		parse_spec(argv[optind + (int)i], &specs[i]);
-	int status = compare_runs(&ao, &co, form, specs, n);
+	if (html_path && strcmp(html_path, "-") == 0 && form) {
+		fprintf(stderr, PROG ": --html - and --%s would both write to stdout\n", form == KEY_JSON ? "json" : "markdown");
+		free(specs);
+		return 2;
+	}
+	int status = compare_runs(&ao, &co, form, html_path, specs, n);
 	free(specs);
 	return status;
 }

@@ -5,6 +5,7 @@
 
 #include "cleanup.h"
 #include "base/file_io.h"
+#include "input/report_load.h"
 #include "input/saved_report.h"
 
 /* A report holds every sample's record: as large as the samples it came from. */
@@ -122,6 +123,9 @@ int saved_report_load(const char *path, struct saved_report *out, char *err, siz
 		p++;
 	if (p == data + len || *p != '{')
 		return 0;
+	/* A model's lone surrogate, as Python's json writes it, would make
+	 * cJSON refuse the whole report. */
+	report_scrub_escapes(data, len);
 	/* The whole file must be one object: a JSON Lines samples file parses
 	 * as its first line otherwise. */
 	const char *end = NULL;

@@ -2,7 +2,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "base/text.h"
 #include "report/plus_drop.h"
 #include "report/report.h"
 #include "score/jail_json.h"
@@ -190,6 +192,15 @@ static cJSON *sample_json(const struct report_context *c, const struct score_rep
 				cJSON_AddBoolToObject(ref, "agrees", v->ref_agrees == 1);
 		}
 	}
+	/* The answer as the file gave it: the completion, or the full solution
+	 * of files that hold only that (evalplus results, LCB code_list). */
+	const char *raw = s->completion ? s->completion : s->solution ? s->solution : "";
+	cJSON_AddNumberToObject(o, "chars", (double)text_codepoints(raw, strlen(raw)));
+	if (c->include_completions) {
+		cJSON_AddStringToObject(o, "completion", raw);
+		if (s->reasoning)
+			cJSON_AddStringToObject(o, "reasoning", s->reasoning);
+	}
 	if (c->include_programs && v->program)
 		cJSON_AddStringToObject(o, "program", v->program);
 	return o;
@@ -203,6 +214,13 @@ cJSON *report_json(const struct report_context *c, const struct score_report *r)
 	char label[128], verb[64];
 	report_bench_label(c, r, label, sizeof(label));
 	cJSON_AddStringToObject(o, "verdict_version", VERDICT_VERSION);
+	char created[32];
+	time_t now = time(NULL);
+	struct tm tm;
+	if (gmtime_r(&now, &tm) && strftime(created, sizeof(created), "%Y-%m-%dT%H:%M:%SZ", &tm))
+		cJSON_AddStringToObject(o, "created", created);
+	if (c->source)
+		cJSON_AddStringToObject(o, "source", c->source);
 	cJSON_AddStringToObject(o, "benchmark", benchmark_name(r->bench));
 	cJSON_AddStringToObject(o, "bench_label", label);
 	cJSON_AddStringToObject(o, "profile", profile_name(r->profile));
@@ -342,4 +360,15 @@ cJSON *report_json(const struct report_context *c, const struct score_report *r)
 		cJSON_AddItemToArray(errs, e);
 	}
 	return o;
+}
+
+void report_json_drop_texts(cJSON *report)
+{
+	cJSON *samples = cJSON_GetObjectItemCaseSensitive(report, "samples");
+	cJSON *s = cJSON_IsArray(samples) ? samples->child : NULL;
+	for (; s; s = s->next) {
+		cJSON_DeleteItemFromObjectCaseSensitive(s, "completion");
+		cJSON_DeleteItemFromObjectCaseSensitive(s, "reasoning");
+		cJSON_DeleteItemFromObjectCaseSensitive(s, "program");
+	}
 }

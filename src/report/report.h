@@ -19,7 +19,8 @@ struct report_context {
 	const struct sample_set *set;
 	const struct jail_config *jail;
 	const struct score_options *opts;
-	bool include_programs;
+	bool include_programs;	       /* samples[].program */
+	bool include_completions;      /* samples[].completion and .reasoning (the HTML page shows them) */
 };
 
 /* The benchmark label of the table, e.g. "HumanEval-164". */
@@ -39,5 +40,9 @@ cJSON *report_json(const struct report_context *c, const struct score_report *r)
 void report_harness_line(FILE *f, const struct score_report *r);
 cJSON *report_harness_json(const struct score_report *r);
 void report_sample_harness(cJSON *o, const struct score_report *r, const struct sample_verdict *v);
+
+/* Remove the long texts (completion, reasoning, program) from every record
+ * of a report object's samples[]. */
+void report_json_drop_texts(cJSON *report);
 
 #endif
