@@ -54,6 +54,12 @@ static int parse_release(const char *arg, struct score_options *so)
 	return 0;
 }
 
+void audit_options_help(FILE *f)
+{
+	fputs(AUDIT_OPTIONS_HELP, f);
+	fputs(COMMON_OPTIONS_HELP, f);
+}
+
 int audit_options_parse(struct audit_options *o, int key, const char *arg, char *err, size_t errlen)
 {
 	struct score_options *so = &o->so;

@@ -8,6 +8,7 @@
 #include <getopt.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "base/options.h"
 #include "input/problem.h"
@@ -87,7 +88,11 @@ struct audit_options {
 	"  --since DATE, --until DATE   LiveCodeBench: contest_date window (YYYY-MM-DD)\n"                    \
 	"  --release vN         LiveCodeBench: the window of release v1..v6 (contest dates up to\n"           \
 	"                       2024-02, 2024-05, 2024-07, 2024-09, 2025-01, 2025-04); the rows carry\n"      \
-	"                       no release field, so a release's own list may differ by a few problems\n" COMMON_OPTIONS_HELP
+	"                       no release field, so a release's own list may differ by a few problems\n"
+
+/* Print AUDIT_OPTIONS_HELP and the common options' help (two strings: one
+ * would pass the 4095 characters a C compiler must accept in a literal). */
+void audit_options_help(FILE *f);
 
 void audit_options_init(struct audit_options *o);
 
