@@ -2,7 +2,7 @@
 program the harness would run is the same as the one the model meant
 (verdict_harness.same_program), what the observer records of a run
 (verdict_observe), and what LiveCodeBench's rewrite of a stdin program can
-change (verdict_kind_real.stdin_scope_causes). Each case says why the
+change (verdict_kind_real_lcb.stdin_scope_causes). Each case says why the
 answer must be what it is: a wrong `same` or a missed record would let the
 scorer take the verdict run's outcome for the harness's.
 
@@ -20,7 +20,7 @@ sys.path.insert(0, SRC)
 PY = os.environ.get("VERDICT_PYTHON") or "/usr/bin/python3"
 
 import verdict_harness  # noqa: E402
-import verdict_kind_real  # noqa: E402
+import verdict_kind_real_lcb  # noqa: E402
 
 N = 0
 FAILED = 0
@@ -141,7 +141,7 @@ def observer_cases():
 
 
 def scope_cases():
-    s = verdict_kind_real.stdin_scope_causes
+    s = verdict_kind_real_lcb.stdin_scope_causes
     ok(s("n = int(input())\nprint(2 * n)\n") == [], "stdin program: plain top-level code, nothing to fear")
     ok(s("def main():\n    print(int(input()) * 2)\n\nif __name__ == '__main__':\n    main()\n") == [],
        "stdin program: the final __main__ block LiveCodeBench unwraps")
