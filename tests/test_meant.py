@@ -147,6 +147,10 @@ def test_fences():
     ok(segs("> ```python\n> a = 1\n> ```")[0][3] == "a = 1", "block-quoted fence")
     ok(segs("````python\n```\ninner\n```\n````")[0][3] == "```\ninner\n```",
        "a four-backtick fence is closed by four backticks only")
+    ok(segs("````markdown\nText\n```python\na = 1\n```\n````") == [(False, "", True, "Text"),
+                                                                    (True, "python", True, "a = 1")],
+       "a markdown block that holds fences is read as the Markdown it holds")
+    ok(segs("````md\nonly text\n````")[0][:2] == (True, "md"), "a markdown block without fences stays one block")
     ok(segs("```python\na = 1\n```python\nb = 2\n```")[0][3] == "a = 1\n```python\nb = 2",
        "inside a block an opener with a tag is content")
     ok(segs("```python\nreturn x```\nmore")[0][2:] == (True, "return x"), "a fence closed at the end of a code line")
@@ -199,6 +203,11 @@ def test_budget():
     deep = "```python\ndef f():\n    return " + "(" * 50000 + "\n```"
     res = verdict_meant.meant_program(deep, prompt="def f():\n    pass\n", entry_point="f")
     ok(isinstance(res["program"], str), "deep nesting is not a crash")
+    levels = 2000
+    nested = "".join("`" * (levels + 3 - i) + "markdown\n" for i in range(levels)) + "def f():\n    return 1\n" + \
+        "".join("`" * (i + 4) + "\n" for i in range(levels))
+    res = verdict_meant.meant_program(nested, prompt="def f():\n    pass\n", entry_point="f")
+    ok(res["path"] == "none", "markdown blocks nested thousands deep are read three levels down only")
 
 
 def test_arguments():

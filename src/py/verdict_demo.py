@@ -113,14 +113,20 @@ def drop_demo(pieces, task, env, notes):
 
 def _drop_stdin_stubs(pieces, notes):
     kept = []
+    dropped = {}
     for p in pieces:
+        why = None
         if vp.is_stdin_stub(p):
-            notes.append("dropped sys.stdin stub")
+            why = "dropped sys.stdin stub"
         elif all(vp.is_noop(x) for x in p.nodes) and not all(
                 isinstance(x.value, ast.Constant) and isinstance(x.value.value, str) for x in p.nodes):
-            notes.append("dropped stray expression")
-        else:
+            why = "dropped stray expression"
+        if why is None:
             kept.append(p)
+        else:
+            dropped[why] = dropped.get(why, 0) + 1
+    for why, count in dropped.items():
+        notes.append(why if count == 1 else "%s (%d)" % (why, count))
     return kept
 
 

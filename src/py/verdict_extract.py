@@ -124,11 +124,6 @@ class _OutOfBudget(Exception):
     pass
 
 
-# The `verdict` profile's extraction (verdict_meant, verdict_prose) charges
-# its parses to the same kind of budget.
-OutOfBudget = _OutOfBudget
-
-
 def _line_end_offset(src, line):
     """Offset just past the "\\n" that ends 0-based `line` (or the length)."""
     pos = 0
@@ -197,7 +192,9 @@ class _Budget:
         return detail
 
 
-ParseBudget = _Budget
+# The `verdict` profile's extraction (verdict_meant, verdict_prose) charges
+# its parses to the same kind of budget.
+ParseBudget, OutOfBudget = _Budget, _OutOfBudget
 
 
 def smart_dedent(block):

@@ -183,8 +183,38 @@ def _open(line):
     return None
 
 
-def split_segments(text):
+# A Markdown block that holds fences (a model showing its answer as Markdown
+# source: ````markdown around ```python) is read as the Markdown it holds;
+# nesting deeper than this stays one block (each level needs a longer run,
+# so a hostile answer could otherwise nest as deep as its lines are long).
+_MARKDOWN_TAGS = frozenset(("markdown", "md"))
+_MARKDOWN_DEPTH = 3
+
+
+def split_segments(text, _depth=0):
     """Segments of `text` (already normalised: "\\n" line ends), in order."""
+    out = []
+    for seg in _split_flat(text):
+        inner = None
+        if seg.fenced and seg.tag in _MARKDOWN_TAGS and _depth < _MARKDOWN_DEPTH:
+            inner = split_segments(seg.text, _depth + 1)
+        if inner and any(s.fenced for s in inner):
+            for s in inner:
+                s.first_line += seg.first_line
+                if s.fenced:
+                    s.notes.insert(0, "fence inside a %s block" % seg.tag)
+            out.extend(inner)
+        else:
+            out.append(seg)
+    number = 0
+    for seg in out:
+        if seg.fenced:
+            number += 1
+            seg.number = number
+    return out
+
+
+def _split_flat(text):
     lines = text.split("\n")
     out = []
     plain = []

@@ -14,7 +14,9 @@ Rules (as reasoning.h): harmony `<|channel|>NAME<|message|>BODY` keeps the
 last `final` body, none means truncated; Gemma `<|channel>...<channel|>`
 pairs and `<think>...</think>` pairs (nesting counted) are removed; a closing
 tag with no opener drops everything before it; a pair still open at the end
-means the answer never came (truncated, empty). Linear in the text.
+means the answer never came (truncated, empty). Beyond the C side: an answer
+that starts with <thinking>, <reasoning>, <thought> or <think> in any case
+loses those pairs by the same rules. Linear in the text.
 Standard library only; importing this module does no work.
 """
 
@@ -52,16 +54,18 @@ def _harmony(text):
     return final, True, False
 
 
-def _pairs(text, open_tag, close_tag):
-    """(text, found, truncated) with open...close pairs removed."""
-    if open_tag not in text and close_tag not in text:
+def _pairs(text, open_tag, close_tag, hay=None):
+    """(text, found, truncated) with open...close pairs removed; the tags
+    are looked for in `hay` (text itself, or a copy of the same length)."""
+    hay = text if hay is None else hay
+    if open_tag not in hay and close_tag not in hay:
         return text, False, False
     out = []
     pos = depth = 0
     n = len(text)
     while pos < n:
-        o = text.find(open_tag, pos)
-        c = text.find(close_tag, pos)
+        o = hay.find(open_tag, pos)
+        c = hay.find(close_tag, pos)
         if o < 0 and c < 0:
             if depth == 0:
                 out.append(text[pos:])
@@ -84,6 +88,23 @@ def _pairs(text, open_tag, close_tag):
     if depth > 0:
         return "", True, True
     return "".join(out), True, False
+
+
+# Other spellings of a reasoning section (<thinking>, <reasoning>,
+# <thought>, <THINK>): a guess of this profile only, so taken only when the
+# answer starts with one; then its pairs go as <think>'s do, in any case.
+_OTHER_OPENER = re.compile(r"\s*<(think|thinking|reasoning|thought)>", re.IGNORECASE)
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
+def _other_pairs(text):
+    """(text, found, truncated, tag) for the other spellings."""
+    m = _OTHER_OPENER.match(text)
+    if not m:
+        return text, False, False, ""
+    name = m.group(1).lower()
+    out, found, truncated = _pairs(text, "<%s>" % name, "</%s>" % name, text.translate(_ASCII_LOWER))
+    return out, found, truncated, m.group(0).strip()
 
 
 def _plain_harmony(text):
@@ -112,6 +133,10 @@ def strip_markup(text):
         text, found, truncated = _pairs(text, "<think>", "</think>")
         if found:
             notes.append("reasoning markup removed (<think>)")
+    if not truncated:
+        text, found, truncated, tag = _other_pairs(text)
+        if found:
+            notes.append("reasoning markup removed (%s)" % tag)
     if not truncated:
         text, found, _ = _plain_harmony(text)
         if found:

@@ -140,7 +140,7 @@ def _assemble(units, blocks, task, budget, res):
         notes.append("no complete definition of %s" % (task.entry or task.func or "the solution"))
 
     res.path = "continuation" if how == "body" and not blocks else chosen.path(blocks)
-    res.notes.extend(chosen.notes())
+    res.notes.extend(chosen.notes(trims=how != "body"))
     if chosen.fenced and not chosen.segment.closed:
         res.flag("unterminated_fence")
     if blocks > 1 and chosen.fenced:

@@ -65,9 +65,12 @@ class Unit:
     def path(self, blocks):
         return "fenced %d/%d" % (self.segment.number, blocks) if self.fenced else "unfenced"
 
-    def notes(self):
+    def notes(self, trims=True):
+        """The choices made on this unit; trims=False leaves out the prose
+        trimmed from its own text (a body placed under the prompt's
+        signature is trimmed again there, and counted there)."""
         out = list(self.segment.notes) if self.fenced else []
-        if self.removed:
+        if self.removed and trims:
             out.append("%d prose line%s trimmed" % (self.removed, "" if self.removed == 1 else "s"))
         if self.cut:
             out.append("%d line%s cut after code that does not parse" % (self.cut, "" if self.cut == 1 else "s"))
