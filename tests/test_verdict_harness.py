@@ -50,6 +50,9 @@ SAME = [
     ("constants and decorators bound before use",
      "import functools\nK = 2\n@functools.lru_cache\ndef f(n):\n    return K * n\n",
      "import functools\nK = 2\n\n\n@functools.lru_cache\ndef f(n):\n    return K * n  # same\n"),
+    ("plain imports, the definition repeated (the prompt's stub before the answer)",
+     "import math\ndef f(x):\n    pass\nimport math\ndef f(x):\n    return math.sqrt(x)\n",
+     "import math\ndef f(x):\n    return math.sqrt(x)\n"),
     ("a class of methods", "class Solution:\n    def f(self, x: int) -> int:\n        return x\n",
      "class Solution:\n\n    def f(self, x: int) -> int:\n        return x\n"),
 ]
@@ -62,6 +65,9 @@ DIFFER = [
     ("an annotation bound after the definition", "def f(x: T):\n    return x\nT = int\n", "T = int\ndef f(x: T):\n    return x\n"),
     ("a default that is not a constant", "K = 1\ndef f(x=K):\n    return x\nK = 2\n", "K = 2\ndef f(x=K):\n    return x\n"),
     ("a syntax error", PROMPT + "    return (\n", PROMPT + BODY),
+    ("another module under the same plain import name",
+     "import math as m\ndef f(x):\n    pass\ndef f(x):\n    return m.sqrt(x)\n",
+     "import cmath as m\ndef f(x):\n    return m.sqrt(x)\n"),
     ("a star import", "from math import *\ndef f():\n    return pi\n", "from math import pi\ndef f():\n    return pi\n"),
 ]
 

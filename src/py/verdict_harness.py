@@ -173,7 +173,7 @@ def _final_bindings(tree):
             imports.add(ast.dump(st))
             for a in st.names:
                 name = (a.asname or a.name).split(".")[0]
-                bound[name] = ast.dump(ast.Import(names=[a])) + (st.module or "") + str(getattr(st, "level", 0))
+                bound[name] = ast.dump(ast.Import(names=[a])) + (getattr(st, "module", None) or "") + str(getattr(st, "level", 0))
             continue
         if isinstance(st, (ast.FunctionDef, ast.AsyncFunctionDef)):
             args = st.args
