@@ -6,10 +6,12 @@
  * Inputs are request bodies. Invariants: a refusal has a status (400, 413,
  * 500) and a message and leaves nothing allocated; an accepted request has
  * every sample complete (task id, a text, a problem or a dataset entry),
- * sample numbers that count each task's samples, and limits within the
- * configured maxima. The dataset (fixtures/http/mini.jsonl, named "mini")
- * comes from $VERDICT_HTTP_FUZZ_DATASET; replay mode finds it next to the
- * corpus directory. */
+ * sample numbers that count each task's samples, inline problems whose
+ * entry point is an identifier (shared only by the completions of one
+ * object), and limits within the configured minima and maxima. The dataset
+ * (fixtures/http/mini.jsonl, named "mini") comes from
+ * $VERDICT_HTTP_FUZZ_DATASET; replay mode finds it next to the corpus
+ * directory. */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <stdint.h>
@@ -67,6 +69,8 @@ static void check_accepted(const struct score_request *r)
 	CHECK(r->set.n >= 1 && r->set.n <= cfg.max_samples);
 	CHECK(r->so.n_ks >= 1 && r->so.n_ks <= SCORE_MAX_K);
 	CHECK(r->so.timeout_ms <= cfg.max_timeout_ms);
+	CHECK(r->so.timeout_ms == 0 || r->so.timeout_ms >= REQUEST_MIN_TIMEOUT_MS);
+	CHECK(r->so.memory_bytes >= (uint64_t)REQUEST_MIN_MEMORY_MB << 20);
 	CHECK(r->so.memory_bytes <= cfg.max_memory_bytes);
 	double cpu = r->so.timeout_ms ? r->so.timeout_ms : 3000;
 	CHECK(r->so.wall_factor > 0 && cpu * r->so.wall_factor <= cfg.max_wall_ms + 1.0);
@@ -76,6 +80,13 @@ static void check_accepted(const struct score_request *r)
 		CHECK((s->completion != NULL) != (s->solution != NULL));
 		CHECK(s->problem || (r->ds && dataset_find(r->ds, s->task_id)));
 		CHECK(!s->problem || (s->problem->entry_point && (s->problem->test || s->problem->base_input)));
+		/* The entry point is pasted into code: an identifier, nothing else. */
+		CHECK(!s->problem ||
+		      strspn(s->problem->entry_point, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+						      "0123456789_") == strlen(s->problem->entry_point));
+		/* Samples sharing a problem are the completions of one object. */
+		CHECK(!s->problem || i == 0 || s->problem != r->set.v[i - 1].problem ||
+		      strcmp(s->task_id, r->set.v[i - 1].task_id) == 0);
 		size_t before = 0;
 		for (size_t j = 0; j < i; j++)
 			before += strcmp(r->set.v[j].task_id, s->task_id) == 0;

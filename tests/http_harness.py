@@ -84,7 +84,7 @@ def check_exits(tap):
 class Server:
     """A running `verdict serve` on 127.0.0.1 with an ephemeral port."""
 
-    def __init__(self, *args, env=None, dataset=True, wait_ready=True, ready_timeout=120):
+    def __init__(self, *args, env=None, dataset=True, wait_ready=True, ready_timeout=120, address_space_mb=None):
         self.tmp = tempfile.mkdtemp(prefix="verdict-http-test-")
         self.port_file = os.path.join(self.tmp, "port")
         self.log_path = os.path.join(self.tmp, "server.log")
@@ -95,7 +95,16 @@ class Server:
         e = dict(os.environ)
         e.update(env or {})
         self.log = open(self.log_path, "wb")
-        self.proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=self.log, env=e)
+        limit = None
+        if address_space_mb and not binary_sanitized():
+            # A soft cap on the server's address space: a server that would
+            # amplify a body into gigabytes fails an allocation instead of
+            # taking the machine's memory (the jail sets its own limits).
+            def limit():
+                import resource
+                hard = resource.getrlimit(resource.RLIMIT_AS)[1]
+                resource.setrlimit(resource.RLIMIT_AS, (address_space_mb << 20, hard))
+        self.proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=self.log, env=e, preexec_fn=limit)
         try:
             deadline = time.time() + 30
             while not os.path.exists(self.port_file):
@@ -178,9 +187,26 @@ class Server:
             return "libasan" in f.read()
 
     def rss_kb(self):
+        return self._status_kb("VmRSS:")
+
+    def peak_rss_kb(self):
+        """The highest RSS since the last reset_peak_rss() (VmHWM)."""
+        return self._status_kb("VmHWM:")
+
+    def reset_peak_rss(self):
+        """Start a new peak (Linux: writing 5 to clear_refs resets VmHWM).
+        False when this kernel or user may not."""
+        try:
+            with open("/proc/%d/clear_refs" % self.proc.pid, "w") as f:
+                f.write("5")
+            return True
+        except OSError:
+            return False
+
+    def _status_kb(self, key):
         with open("/proc/%d/status" % self.proc.pid) as f:
             for line in f:
-                if line.startswith("VmRSS:"):
+                if line.startswith(key):
                     return int(line.split()[1])
         return 0
 
@@ -229,10 +255,33 @@ class Server:
         self.stop()
 
 
-def raw_request(port, data, read_timeout=10, shutdown_write=False):
+def binary_sanitized():
+    """True when the verdict binary was built with AddressSanitizer."""
+    try:
+        with open(BINARY, "rb") as f:
+            data = f.read()
+        return b"__asan_init" in data or b"libasan.so" in data
+    except OSError:
+        return False
+
+
+def connect(port, source=None, timeout=10):
+    """A TCP connection to the server, from the loopback address `source`
+    (e.g. "127.0.0.2": every 127.0.0.0/8 address is this host) when given,
+    so a test can stand for several clients."""
+    return socket.create_connection(("127.0.0.1", port), timeout=timeout,
+                                    source_address=(source, 0) if source else None)
+
+
+def status_lines(answer):
+    """The HTTP status lines at the start of lines of a raw answer."""
+    return [ln for ln in answer.split(b"\r\n") if ln.startswith(b"HTTP/1.")]
+
+
+def raw_request(port, data, read_timeout=10, shutdown_write=False, source=None):
     """Send raw bytes, return what the server answers (until it closes or
     read_timeout passes)."""
-    s = socket.create_connection(("127.0.0.1", port))
+    s = connect(port, source)
     s.settimeout(read_timeout)
     try:
         s.sendall(data)

@@ -54,21 +54,27 @@ def req(samples, **kw):
 
 
 def good_paths(srv, problems):
-    # healthz, HEAD, keep-alive
+    # healthz, HEAD, one request per connection
     st, hd, body = srv.request("GET", "/healthz")
     t.ok(st == 200 and json.loads(body) == {"status": "ok"}, "GET /healthz 200")
     st, hd, body = srv.request("HEAD", "/healthz")
     t.ok(st == 200 and body == b"", "HEAD /healthz 200 without a body")
     c = H.http.client.HTTPConnection("127.0.0.1", srv.port, timeout=30)
-    ids = []
+    ids, closes = [], []
     for _ in range(3):
         c.request("GET", "/healthz")
         r = c.getresponse()
         r.read()
         ids.append(r.getheader("X-Request-Id"))
-    sock_alive = c.sock is not None
+        closes.append(r.getheader("Connection") == "close" and c.sock is None)
     c.close()
-    t.ok(sock_alive and len(set(ids)) == 3, "three GETs on one keep-alive connection, three request ids")
+    t.ok(all(closes) and len(set(ids)) == 3,
+         "every answer closes its connection (each request passes the gate); a client reconnects: three ids",
+         (closes, ids))
+    # pipelined requests: the first is answered, the connection then closes
+    st = H.raw_request(srv.port, b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\nGET /readyz HTTP/1.1\r\nHost: x\r\n\r\n")
+    t.ok(len(H.status_lines(st)) == 1 and st.startswith(b"HTTP/1.1 200"),
+         "two pipelined requests: one answer, then the connection closes", st[:300])
 
     st, hd, body = srv.request("GET", "/readyz")
     rz = json.loads(body)
@@ -181,8 +187,8 @@ def bad_inputs(srv, problems):
     E = lambda *a, **k: expect_error(srv, *a, table=table, **k)  # noqa: E731
     E("malformed JSON", 400, None, raw=b'{"benchmark": ')
     E("a JSON array instead of an object", 400, None, raw=b"[1, 2]")
-    E("invalid UTF-8", 400, None, raw=b'{"benchmark": "humaneval", "samples": [{"task_id": "\xff"}]}')
-    E("NUL escape in a completion", 400, None,
+    E("invalid UTF-8", 400, "samples[0].task_id", raw=b'{"benchmark": "humaneval", "samples": [{"task_id": "\xff"}]}')
+    E("NUL escape in a completion", 400, "samples[0].completion",
       raw=json.dumps(req([sample(completion="a\u0000b")])).encode())
     E("text after the object", 400, None, raw=json.dumps(req([sample()])).encode() + b" x")
     E("empty body", 400, None, raw=b"")
@@ -211,7 +217,7 @@ def bad_inputs(srv, problems):
     E("problem not an object", 400, "samples[0].problem", req([sample(problem="def f(): pass")]))
     E("inline problem without entry_point", 400, "samples[0].problem.entry_point",
       req([sample("x/1", problem={"prompt": "", "test": "assert True"})]))
-    E("inline problem field of the wrong type", 400, "samples[0].problem",
+    E("inline problem field of the wrong type", 400, "samples[0].problem.test",
       req([sample("x/1", problem={"prompt": "", "test": 5, "entry_point": "f"})]))
     E("inline problem for another task id", 400, "samples[0].problem.task_id",
       req([sample("x/1", problem={"task_id": "x/2", "test": "", "entry_point": "f"})]))
@@ -257,17 +263,18 @@ def bad_inputs(srv, problems):
     ok = st.startswith(b"HTTP/1.1 415")
     t.ok(ok and srv.healthy(), "no Content-Type -> 415, still healthy", st[:200])
     table.append(("no Content-Type header", 415 if ok else st[:12], None, srv.healthy()))
-    # chunked body over the cap: dropped as it arrives, 413 at the end
+    # a chunked body: refused before it is read (a body comes with its length)
     head = (b"POST /score HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
             b"Transfer-Encoding: chunked\r\n\r\n")
     chunk = b"%x\r\n" % 65536 + b" " * 65536 + b"\r\n"
     st = H.raw_request(srv.port, head + chunk * 20 + b"0\r\n\r\n", read_timeout=30)
-    ok = st.startswith(b"HTTP/1.1 413")
-    t.ok(ok and srv.healthy(), "chunked body over --max-body -> 413, still healthy", st[:200])
-    table.append(("body over --max-body (chunked)", 413 if ok else st[:12], None, srv.healthy()))
+    ok = st.startswith(b"HTTP/1.1 411") and b'"field":null' in st
+    t.ok(ok and srv.healthy(), "a chunked body -> 411 (send a Content-Length), still healthy", st[:200])
+    table.append(("a chunked body", 411 if ok else st[:12], None, srv.healthy()))
     st = H.raw_request(srv.port, b"GARBAGE\r\n\r\n")
-    t.ok(srv.healthy(), "a garbage request line leaves the server healthy", st[:100])
-    table.append(("garbage request line", st[9:12].decode() or "closed", None, srv.healthy()))
+    ok = st.startswith(b"HTTP/1.1 400") and b'"field":null' in st
+    t.ok(ok and srv.healthy(), "a garbage request line -> 400 JSON, still healthy", st[:200])
+    table.append(("garbage request line", 400 if ok else st[:12], None, srv.healthy()))
     t.diag("bad-input table (input | status | field | healthy after):")
     for name, st, field, healthy in table:
         t.diag("  %s | %s | %s | %s" % (name, st, field, "yes" if healthy else "NO"))
@@ -301,19 +308,18 @@ def big_bodies():
         t.diag("Content-Length case: server RSS %d kB before, %d kB after, %d MB of the body sent before the close"
                % (before, after, sent >> 20))
         t.ok(after - before < 20 * 1024, "server RSS grew by less than 20 MB (%d kB)" % (after - before))
-        # chunked: the server cannot answer mid-body, so it drops what comes
+        # chunked: refused from its head, before one byte of the body
         head = (b"POST /score HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
                 b"Transfer-Encoding: chunked\r\n\r\n")
         chunk = b"%x\r\n" % len(block) + block + b"\r\n"
         s = socket.create_connection(("127.0.0.1", srv.port))
         s.settimeout(60)
         s.sendall(head)
-        peak = 0
-        for i in range(95):
-            s.sendall(chunk)
-            if i % 8 == 0:
-                peak = max(peak, srv.rss_kb())
-        s.sendall(b"0\r\n\r\n")
+        try:
+            for i in range(95):
+                s.sendall(chunk)
+        except OSError:
+            pass
         try:
             answer = s.recv(4096)
         except OSError:
@@ -321,14 +327,9 @@ def big_bodies():
         s.close()
         time.sleep(0.2)
         after2 = srv.rss_kb()
-        t.ok(answer.startswith(b"HTTP/1.1 413"), "100 MB chunked body -> 413", answer[:200])
-        t.diag("chunked case: RSS %d kB before, peak %d kB while receiving, %d kB after" % (after, peak, after2))
-        if srv.sanitized():
-            t.skip("chunked: at most the 64 MiB cap held while receiving, released afterwards",
-                   "AddressSanitizer keeps freed memory in quarantine")
-        else:
-            t.ok(peak - after < 80 * 1024 and after2 - before < 20 * 1024,
-                 "chunked: at most the 64 MiB cap held while receiving, released afterwards")
+        t.ok(answer.startswith(b"HTTP/1.1 411"), "100 MB chunked body -> 411 from its head", answer[:200])
+        t.diag("chunked case: RSS %d kB before, %d kB after" % (after, after2))
+        t.ok(after2 - before < 20 * 1024, "chunked: nothing of the body was kept (%d kB)" % (after2 - before))
         t.ok(srv.healthy(), "healthy after the 100 MB bodies")
 
 

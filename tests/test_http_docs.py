@@ -170,6 +170,23 @@ def main():
             st, hd, data = srv.request(method, path, body, headers=headers)
             p = path if path in spec["paths"] else "/score"
             check_answer(v, spec, "refusal %s" % name, p, "post" if p == "/score" else "get", st, hd, data, status)
+        # Protocol errors the gate answers, from raw request heads.
+        for name, (path, raw, status) in {
+            "400 (two Content-Length)": ("/score", b"POST /score HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n"
+                                        b"Content-Length: 3\r\n\r\n{}", 400),
+            "411 (chunked)": ("/score", b"POST /score HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n", 411),
+            "414 (long path)": ("/healthz", b"GET /healthz?" + b"a" * 9000 + b" HTTP/1.1\r\nHost: x\r\n\r\n", 414),
+            "431 (long head)": ("/metrics", b"GET /metrics HTTP/1.1\r\nHost: x\r\nX-A: " + b"a" * 17000 + b"\r\n\r\n",
+                                431),
+            "505 (HTTP/2.0)": ("/v1/info", b"GET /v1/info HTTP/2.0\r\nHost: x\r\n\r\n", 505),
+        }.items():
+            answer = H.raw_request(srv.port, raw)
+            head, _, data = answer.partition(b"\r\n\r\n")
+            lines = head.decode("latin-1").split("\r\n")
+            st = int(lines[0].split()[1]) if lines and lines[0].startswith("HTTP/1.1 ") else 0
+            hd = {k.strip().lower(): v.strip() for k, _, v in (ln.partition(":") for ln in lines[1:])}
+            check_answer(v, spec, "refusal %s" % name, path, "post" if path == "/score" else "get", st, hd, data,
+                         status)
         # Every path and status the server produced is documented.
         t.ok(set(spec["paths"]) == {"/score", "/healthz", "/readyz", "/v1/info", "/metrics"},
              "the description covers every endpoint")

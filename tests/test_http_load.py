@@ -125,7 +125,7 @@ def starvation_and_disconnect():
         baseline = len(srv.descendants())
         big = req([{"task_id": "HumanEval/%d" % (i % 164), "completion": "    return None\n"} for i in range(10000)])
         sock, out, th = send_in_background(srv.port, big)
-        accepted = wait_for(lambda: srv.metrics().get("verdict_samples_in_flight", 0) == 10000, 30)
+        accepted = wait_for(lambda: srv.metrics().get("verdict_samples_in_flight", 0) == 10000, 300)
         t.ok(accepted, "a 10,000-sample request is queued as one batch")
         t0 = time.time()
         st, hd, rep = srv.score(req([{"task_id": "HumanEval/%d" % i, "completion": "    return None\n"}

@@ -17,4 +17,11 @@ void jsonl_iter_init(struct jsonl_iter *it, const char *data, size_t len);
  * end. */
 bool jsonl_next(struct jsonl_iter *it, const char **line, size_t *n);
 
+/* Check one line (or a whole JSON document) strictly before a parser
+ * reads it: cJSON takes raw control characters inside strings, and a raw
+ * NUL or a \u0000 escape would end the C string it makes, silently cutting
+ * the text. Returns 0, or -1 with `why` ("column 12: a raw NUL byte in a
+ * string (in completion)"; for a document, "line 3, column 12: ..."). */
+int jsonl_check(const char *text, size_t n, bool document, char *why, size_t whylen);
+
 #endif

@@ -37,8 +37,13 @@ static void usage(FILE *f)
 		"  --max-samples N      samples per request (default 20000, at most --queue)\n"
 		"  --max-body SIZE      request body cap, e.g. 64M (default 64M); 413 past it\n"
 		"  --max-completion-chars N  characters per completion, solution or reasoning (default 2000000)\n"
-		"  --max-connections N  connections served at once (default 64)\n"
-		"  --idle-timeout S     close connections idle this long (default 60)\n"
+		"  --max-connections N  requests served at once (default 64); past it 503 with Retry-After\n"
+		"                       (GET endpoints have a reserve of 8 more)\n"
+		"  --max-connections-per-client N  requests of one client address at once (default 32;\n"
+		"                       0: no cap); past it 503\n"
+		"  --header-timeout S   a request head must arrive within S seconds of connecting (default 10)\n"
+		"  --min-body-rate N    a body must arrive at N bytes/s or more after that grace (default 65536)\n"
+		"  --idle-timeout S     close a connection whose body stalls this long (default 15)\n"
 		"  --max-timeout S, --max-wall S, --max-memory MB\n"
 		"                       the most a request's `limits` may ask for (default: the configured\n"
 		"                       --timeout/--wall/--memory, else 3 s CPU, 3x that wall, 1024 MB)\n"
@@ -58,7 +63,8 @@ struct serve_opts {
 	size_t n_datasets;
 	int workers;
 	size_t queue, max_samples, max_body, max_chars;
-	unsigned max_connections, idle_timeout_s, canary_interval_s, shutdown_deadline_s;
+	unsigned max_connections, max_per_client, header_timeout_s, idle_timeout_s, canary_interval_s, shutdown_deadline_s;
+	size_t min_body_rate;
 	double max_timeout_s, max_wall_s;
 	long max_memory_mb;
 	bool log_json, no_cache;
@@ -147,6 +153,9 @@ enum {
 	OPT_MAX_BODY,
 	OPT_MAX_CHARS,
 	OPT_MAX_CONNECTIONS,
+	OPT_MAX_PER_CLIENT,
+	OPT_HEADER_TIMEOUT,
+	OPT_MIN_BODY_RATE,
 	OPT_IDLE_TIMEOUT,
 	OPT_MAX_TIMEOUT,
 	OPT_MAX_WALL,
@@ -172,6 +181,9 @@ static int parse_args(int argc, char **argv, struct serve_opts *o)
 		{ "max-body", required_argument, NULL, OPT_MAX_BODY },
 		{ "max-completion-chars", required_argument, NULL, OPT_MAX_CHARS },
 		{ "max-connections", required_argument, NULL, OPT_MAX_CONNECTIONS },
+		{ "max-connections-per-client", required_argument, NULL, OPT_MAX_PER_CLIENT },
+		{ "header-timeout", required_argument, NULL, OPT_HEADER_TIMEOUT },
+		{ "min-body-rate", required_argument, NULL, OPT_MIN_BODY_RATE },
 		{ "idle-timeout", required_argument, NULL, OPT_IDLE_TIMEOUT },
 		{ "max-timeout", required_argument, NULL, OPT_MAX_TIMEOUT },
 		{ "max-wall", required_argument, NULL, OPT_MAX_WALL },
@@ -240,6 +252,21 @@ static int parse_args(int argc, char **argv, struct serve_opts *o)
 			if (parse_count(optarg, 1, 10000, &v) < 0)
 				bad = "--max-connections expects 1..10000";
 			o->max_connections = (unsigned)v;
+			break;
+		case OPT_MAX_PER_CLIENT:
+			if (parse_count(optarg, 0, 10000, &v) < 0)
+				bad = "--max-connections-per-client expects 0..10000";
+			o->max_per_client = (unsigned)v;
+			break;
+		case OPT_HEADER_TIMEOUT:
+			if (parse_count(optarg, 1, 3600, &v) < 0)
+				bad = "--header-timeout expects 1..3600 seconds";
+			o->header_timeout_s = (unsigned)v;
+			break;
+		case OPT_MIN_BODY_RATE:
+			if (parse_count(optarg, 1, 1ull << 40, &v) < 0)
+				bad = "--min-body-rate expects bytes per second (1 or more)";
+			o->min_body_rate = (size_t)v;
 			break;
 		case OPT_IDLE_TIMEOUT:
 			if (parse_count(optarg, 1, 86400, &v) < 0)
@@ -397,7 +424,10 @@ int cmd_serve(int argc, char **argv)
 		.max_body = (size_t)64 << 20,
 		.max_chars = 2000000,
 		.max_connections = 64,
-		.idle_timeout_s = 60,
+		.max_per_client = 32,
+		.header_timeout_s = 10,
+		.min_body_rate = 65536,
+		.idle_timeout_s = 15,
 		.canary_interval_s = 60,
 		.shutdown_deadline_s = 30,
 	};
@@ -451,6 +481,9 @@ int cmd_serve(int argc, char **argv)
 		.port_file = o.port_file,
 		.max_body_bytes = o.max_body,
 		.max_connections = o.max_connections,
+		.max_per_client = o.max_per_client,
+		.header_timeout_s = o.header_timeout_s,
+		.min_body_rate = o.min_body_rate,
 		.idle_timeout_s = o.idle_timeout_s,
 		.canary_interval_s = o.canary_interval_s,
 		.log_json = o.log_json,

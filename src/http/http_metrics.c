@@ -183,6 +183,10 @@ static void render_locked(FILE *f, const struct metrics *m, const struct metrics
 	fprintf(f, "verdict_workers %d\n", g->workers);
 	head(f, "verdict_http_requests_active", "gauge", "HTTP requests being handled.");
 	fprintf(f, "verdict_http_requests_active %zu\n", g->requests_active);
+	head(f, "verdict_http_connections_waiting", "gauge", "Connections whose request head has not arrived yet.");
+	fprintf(f, "verdict_http_connections_waiting %zu\n", g->connections_waiting);
+	head(f, "verdict_http_connections_serving", "gauge", "Connections whose request is being served.");
+	fprintf(f, "verdict_http_connections_serving %zu\n", g->connections_serving);
 	head(f, "verdict_isolation_level", "gauge", "The isolation level every program runs at (label), always 1.");
 	fprintf(f, "verdict_isolation_level{level=\"%s\"} 1\n", g->isolation);
 	head(f, "verdict_ready", "gauge", "1 when the start-up canary passed and the server is not stopping.");

@@ -54,6 +54,8 @@ struct metrics_gauges {
 	size_t queue_bound;
 	int workers;
 	size_t requests_active; /* HTTP requests being handled */
+	size_t connections_waiting; /* in the gate, their head not arrived */
+	size_t connections_serving; /* handed on to libmicrohttpd */
 	const char *isolation; /* the isolation level in force */
 	bool ready;
 	bool draining;

@@ -1,8 +1,10 @@
 /* POST /score bodies -> validated score requests (see http_request.h).
  *
- * The body is checked in a fixed order, cheapest first: UTF-8, no NUL
- * escapes, well-formed JSON, known top-level fields, then each field. The
- * first problem found is the answer; nothing is half-accepted. */
+ * The body is checked in a fixed order, cheapest first: strict JSON with
+ * valid UTF-8 and no NUL anywhere (http_body.c, before any parse tree is
+ * built), known top-level fields, then each field, then each sample, one
+ * parse tree at a time. The first problem found is the answer; nothing is
+ * half-accepted. */
 #define _GNU_SOURCE
 #include <math.h>
 #include <stdarg.h>
@@ -13,11 +15,11 @@
 #include <cjson/cJSON.h>
 
 #include "cleanup.h"
-#include "input/dataset_lcb.h"
-#include "input/lcb_problem.h"
-#include "http/http_request.h"
 #include "base/json_span.h"
 #include "base/text.h"
+#include "http/http_body.h"
+#include "http/http_problem.h"
+#include "http/http_request.h"
 
 #define MAX_TASK_ID_BYTES 256
 #define MAX_K_VALUE 100000
@@ -38,77 +40,6 @@ static int fail(struct request_error *e, int status, const char *field, const ch
 static int fail_nomem(struct request_error *e)
 {
 	return fail(e, 500, "", "out of memory while reading the request");
-}
-
-static void cleanup_cjson(cJSON **j)
-{
-	cJSON_Delete(*j);
-}
-#define autocjson __attribute__((cleanup(cleanup_cjson)))
-
-/* ------------------------------------------------------------ text checks */
-
-/* Strict UTF-8 (no overlongs, surrogates or code points past U+10FFFF), as
- * RFC 8259 requires of JSON text. Returns the offset of the first bad byte,
- * or len when all is well. */
-static size_t utf8_bad_offset(const char *text, size_t len)
-{
-	const unsigned char *s = (const unsigned char *)text;
-	size_t i = 0;
-	while (i < len) {
-		unsigned char c = s[i];
-		if (c < 0x80) {
-			i++;
-			continue;
-		}
-		size_t n;
-		uint32_t cp, min;
-		if ((c & 0xe0) == 0xc0) {
-			n = 2, cp = c & 0x1f, min = 0x80;
-		} else if ((c & 0xf0) == 0xe0) {
-			n = 3, cp = c & 0x0f, min = 0x800;
-		} else if ((c & 0xf8) == 0xf0) {
-			n = 4, cp = c & 0x07, min = 0x10000;
-		} else {
-			return i;
-		}
-		if (len - i < n)
-			return i;
-		for (size_t k = 1; k < n; k++) {
-			if ((s[i + k] & 0xc0) != 0x80)
-				return i;
-			cp = (cp << 6) | (s[i + k] & 0x3f);
-		}
-		if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-			return i;
-		i += n;
-	}
-	return len;
-}
-
-/* cJSON decodes "\u0000" into a NUL that silently ends the C string, which
- * would score a different completion than the one sent. Returns the offset
- * of the first such escape, or len. */
-static size_t nul_escape_offset(const char *text, size_t len)
-{
-	const char *p = text, *end = text + len;
-	while ((p = memmem(p, (size_t)(end - p), "u0000", 5)) != NULL) {
-		size_t slashes = 0;
-		for (const char *q = p; q > text && q[-1] == '\\'; q--)
-			slashes++;
-		if (slashes % 2 == 1)
-			return (size_t)(p - 1 - text);
-		p += 5;
-	}
-	return len;
-}
-
-static bool only_ws(const char *p, const char *end)
-{
-	for (; p < end; p++)
-		if (*p != ' ' && *p != '\t' && *p != '\n' && *p != '\r')
-			return false;
-	return true;
 }
 
 /* ----------------------------------------------------- per-task indexes */
@@ -157,14 +88,11 @@ static size_t id_table_next(struct id_table *t, const char *id)
 struct parse {
 	const struct request_config *cfg;
 	struct request_error *err;
-	const char *body;
-	size_t len;
 	struct score_request *out;
 	struct id_table ids;
-	/* Raw text of each element of "samples", found on first need. */
-	struct span *elems;
-	size_t n_elems;
-	bool elems_done;
+	struct span samples; /* the raw text of "samples" */
+	struct span elem;    /* the raw text of the sample being read */
+	size_t lcb_budget;   /* bytes inline LiveCodeBench tests may still decode to */
 };
 
 int request_find_dataset(const struct request_config *cfg, const char *name, const struct request_dataset **out,
@@ -285,11 +213,18 @@ static int parse_bool(struct parse *ps, const cJSON *root, const char *key, bool
 	return 0;
 }
 
-static int limit_seconds(struct parse *ps, const cJSON *v, const char *field, uint32_t max_ms, uint32_t *out_ms)
+static int limit_seconds(struct parse *ps, const cJSON *v, const char *field, uint32_t min_ms, uint32_t max_ms,
+			 uint32_t *out_ms)
 {
-	double max_s = max_ms / 1000.0;
+	double min_s = min_ms / 1000.0, max_s = max_ms / 1000.0;
 	if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble) || v->valuedouble <= 0)
-		return fail(ps->err, 400, field, "'%s' must be a number of seconds in (0, %g]", field, max_s);
+		return fail(ps->err, 400, field, "'%s' must be a number of seconds in [%g, %g]", field, min_s, max_s);
+	/* Below the minimum every sample would time out in the interpreter's
+	 * start-up: a request mistake, not a verdict on the samples. */
+	if (v->valuedouble * 1000.0 < (double)min_ms - 0.5)
+		return fail(ps->err, 400, field,
+			    "'%s' is %g s, below the minimum of %g s (a program needs that to start)", field,
+			    v->valuedouble, min_s);
 	if (v->valuedouble * 1000.0 > (double)max_ms + 0.5)
 		return fail(ps->err, 400, field, "'%s' is %g s, above this server's maximum of %g s", field,
 			    v->valuedouble, max_s);
@@ -314,17 +249,24 @@ static int parse_limits(struct parse *ps, const cJSON *root)
 		{
 			char field[96];
 			snprintf(field, sizeof(field), "limits.%.64s", v->string);
+			if (cJSON_GetObjectItemCaseSensitive(l, v->string) != v)
+				return fail(ps->err, 400, field,
+					    "'%s' is given twice (JSON parsers disagree on which one counts)", field);
 			if (strcmp(v->string, "timeout_s") == 0) {
-				if (limit_seconds(ps, v, field, c->max_timeout_ms, &timeout_ms) < 0)
+				if (limit_seconds(ps, v, field, REQUEST_MIN_TIMEOUT_MS, c->max_timeout_ms,
+						  &timeout_ms) < 0)
 					return -1;
 			} else if (strcmp(v->string, "wall_s") == 0) {
-				if (limit_seconds(ps, v, field, c->max_wall_ms, &wall_ms) < 0)
+				if (limit_seconds(ps, v, field, REQUEST_MIN_WALL_MS, c->max_wall_ms, &wall_ms) < 0)
 					return -1;
 				wall_given = true;
 			} else if (strcmp(v->string, "memory_mb") == 0) {
 				double max_mb = (double)(c->max_memory_bytes >> 20);
-				if (!is_whole(v, 16, 1e12))
-					return fail(ps->err, 400, field, "'memory_mb' must be an integer in [16, %g]", max_mb);
+				if (!is_whole(v, REQUEST_MIN_MEMORY_MB, 1e12))
+					return fail(ps->err, 400, field,
+						    "'memory_mb' must be an integer in [%d, %g] (the interpreter needs "
+						    "the minimum to start)",
+						    REQUEST_MIN_MEMORY_MB, max_mb);
 				if (v->valuedouble > max_mb)
 					return fail(ps->err, 400, field,
 						    "'memory_mb' is %g, above this server's maximum of %g MiB", v->valuedouble,
@@ -348,138 +290,6 @@ static int parse_limits(struct parse *ps, const cJSON *root)
 	return 0;
 }
 
-/* Find the raw text of every element of the top-level "samples" array:
- * inline problems are read from their own text so HumanEval+ inputs are
- * forwarded byte for byte. */
-static int find_elements(struct parse *ps)
-{
-	if (ps->elems_done)
-		return ps->elems ? 0 : -1;
-	ps->elems_done = true;
-	struct span arr;
-	if (json_span_member(ps->body, ps->len, "samples", &arr) != 0 || arr.n < 2 || arr.p[0] != '[')
-		return -1;
-	size_t cap = 64;
-	ps->elems = malloc(cap * sizeof(*ps->elems));
-	if (!ps->elems)
-		return -1;
-	size_t i = 1;
-	for (;;) {
-		while (i < arr.n && strchr(" \t\r\n", arr.p[i]))
-			i++;
-		if (i >= arr.n || arr.p[i] == ']')
-			break;
-		long end = json_span_skip_value(arr.p, arr.n, i);
-		if (end < 0)
-			break;
-		if (ps->n_elems == cap) {
-			struct span *g = realloc(ps->elems, 2 * cap * sizeof(*g));
-			if (!g)
-				break;
-			ps->elems = g;
-			cap *= 2;
-		}
-		ps->elems[ps->n_elems++] = (struct span){ arr.p + i, (size_t)end - i };
-		i = (size_t)end;
-		while (i < arr.n && strchr(" \t\r\n", arr.p[i]))
-			i++;
-		if (i < arr.n && arr.p[i] == ',')
-			i++;
-	}
-	return 0;
-}
-
-static int problem_raw_span(struct parse *ps, size_t idx, struct span *out)
-{
-	if (find_elements(ps) < 0 || idx >= ps->n_elems)
-		return -1;
-	return json_span_member(ps->elems[idx].p, ps->elems[idx].n, "problem", out) == 0 ? 0 : -1;
-}
-
-/* An inline LiveCodeBench problem: one row of code_generation_lite, as in
- * the dataset files. Unlike a dataset row, whose samples get an error status
- * when its private tests cannot be decoded, an inline one is refused: the
- * caller sent it and can fix it. Takes `p` (zeroed). */
-static struct problem *inline_lcb_problem(struct parse *ps, size_t idx, const cJSON *pobj, const char *task_id,
-					  struct problem *p)
-{
-	char field[128], why[400];
-	if (lcb_problem_from_row(p, pobj, why, sizeof(why)) < 0) {
-		const char *at = strstr(why, "question_id") ? "question_id" : "public_test_cases";
-		snprintf(field, sizeof(field), "samples[%zu].problem.%s", idx, at);
-		fail(ps->err, 400, field, "%s", why);
-		free(p);
-		return NULL;
-	}
-	if (p->lcb->decode_error) {
-		snprintf(field, sizeof(field), "samples[%zu].problem.private_test_cases", idx);
-		fail(ps->err, 400, field, "%s", p->lcb->decode_error);
-	} else if (strcmp(p->lcb->question_id, task_id) != 0) {
-		snprintf(field, sizeof(field), "samples[%zu].problem.question_id", idx);
-		fail(ps->err, 400, field, "the problem's question_id '%.100s' differs from the sample's task_id '%.100s'",
-		     p->lcb->question_id, task_id);
-	} else if (p->lcb->n_tests == 0) {
-		snprintf(field, sizeof(field), "samples[%zu].problem.public_test_cases", idx);
-		fail(ps->err, 400, field, "the problem has no tests");
-	} else {
-		return p;
-	}
-	problem_clear(p);
-	free(p);
-	return NULL;
-}
-
-/* Build the inline problem of samples[idx]; NULL with err set on failure. */
-static struct problem *inline_problem(struct parse *ps, size_t idx, const cJSON *pobj, const char *task_id)
-{
-	char field[96], why[256];
-	snprintf(field, sizeof(field), "samples[%zu].problem", idx);
-	if (!cJSON_IsObject(pobj)) {
-		fail(ps->err, 400, field, "'problem' must be an object");
-		return NULL;
-	}
-	struct span raw;
-	if (problem_raw_span(ps, idx, &raw) < 0) {
-		fail(ps->err, 400, field, "the problem object could not be located in the body (nested too deeply?)");
-		return NULL;
-	}
-	struct problem *p = calloc(1, sizeof(*p));
-	if (!p) {
-		fail_nomem(ps->err);
-		return NULL;
-	}
-	if (ps->out->bench == BENCH_LIVECODEBENCH)
-		return inline_lcb_problem(ps, idx, pobj, task_id, p);
-	if (problem_from_json(p, pobj, raw.p, raw.n, why, sizeof(why)) < 0) {
-		free(p);
-		fail(ps->err, 400, field, "%s", why);
-		return NULL;
-	}
-	const char *missing = !p->entry_point ? "entry_point" : (!p->test && !p->base_input) ? "test" : NULL;
-	if (missing) {
-		snprintf(field, sizeof(field), "samples[%zu].problem.%s", idx, missing);
-		fail(ps->err, 400, field,
-		     "an inline problem needs 'entry_point' and 'test' (HumanEval form) or 'base_input' (HumanEval+ "
-		     "native form)");
-		goto bad;
-	}
-	if (p->task_id && strcmp(p->task_id, task_id) != 0) {
-		snprintf(field, sizeof(field), "samples[%zu].problem.task_id", idx);
-		fail(ps->err, 400, field, "the problem's task_id '%.100s' differs from the sample's '%.100s'", p->task_id,
-		     task_id);
-		goto bad;
-	}
-	if (!p->task_id && !(p->task_id = strdup(task_id))) {
-		fail_nomem(ps->err);
-		goto bad;
-	}
-	return p;
-bad:
-	problem_clear(p);
-	free(p);
-	return NULL;
-}
-
 /* A text field: string (or null when null_ok, read as "") within the cap. */
 static int text_field(struct parse *ps, const cJSON *v, const char *field, bool null_ok, const char **out)
 {
@@ -498,26 +308,25 @@ static int text_field(struct parse *ps, const cJSON *v, const char *field, bool 
 	return 0;
 }
 
-/* Append one sample; the set takes `prob` whether or not this succeeds. */
-static int add_sample(struct parse *ps, struct sample *s, struct problem *prob)
+/* Append one sample and number it within its task. The first sample of an
+ * object takes `prob` whether or not this succeeds; the others share it. */
+static int add_sample(struct parse *ps, struct sample *s, struct problem *prob, bool first)
 {
 	struct sample_set *set = &ps->out->set;
 	size_t before = set->n;
 	s->problem = prob;
 	if (samples_add(set, s) < 0) {
-		if (set->n == before && prob) {
+		if (set->n == before && prob && first) {
 			problem_clear(prob);
 			free(prob);
 		}
 		return fail_nomem(ps->err);
 	}
+	/* The table keeps the set's own copy of the id: the parse tree the
+	 * sample was read from is freed once the sample is read. */
+	struct sample *added = &set->v[set->n - 1];
+	added->index = id_table_next(&ps->ids, added->task_id);
 	return 0;
-}
-
-static size_t n_texts(const cJSON *o)
-{
-	const cJSON *cs = cJSON_GetObjectItemCaseSensitive(o, "completions");
-	return cJSON_IsArray(cs) ? (size_t)cJSON_GetArraySize(cs) : 1;
 }
 
 static int parse_sample(struct parse *ps, size_t idx, const cJSON *o)
@@ -571,6 +380,7 @@ static int parse_sample(struct parse *ps, size_t idx, const cJSON *o)
 	/* One object stands for several samples of its task with `completions`. */
 	const cJSON *text = comps ? comps->child : comp ? comp : sol;
 	const cJSON *rtext = reason && cJSON_IsArray(reason) ? reason->child : reason;
+	struct problem *prob = NULL;
 	for (size_t j = 0; text; j++) {
 		struct sample s = { .task_id = (char *)task_id, .ref_passed = -1 };
 		const char *t;
@@ -594,11 +404,15 @@ static int parse_sample(struct parse *ps, size_t idx, const cJSON *o)
 				return -1;
 			s.reasoning = (char *)r;
 		}
-		struct problem *prob = NULL;
-		if (!from_dataset && !(prob = inline_problem(ps, idx, pobj, task_id)))
+		/* The samples of one object share its inline problem: one copy,
+		 * not one per completion. */
+		if (j == 0 && !from_dataset &&
+		    !(prob = inline_problem_build(&(struct inline_problem_ctx){ .bench = ps->out->bench,
+										.lcb_budget = &ps->lcb_budget,
+										.err = ps->err },
+						  idx, pobj, ps->elem, task_id)))
 			return -1;
-		s.index = id_table_next(&ps->ids, task_id);
-		if (add_sample(ps, &s, prob) < 0)
+		if (add_sample(ps, &s, prob, j == 0) < 0)
 			return -1;
 		text = comps ? text->next : NULL;
 		if (rtext && cJSON_IsArray(reason))
@@ -607,29 +421,33 @@ static int parse_sample(struct parse *ps, size_t idx, const cJSON *o)
 	return 0;
 }
 
-static int parse_samples(struct parse *ps, const cJSON *root)
+/* The samples, one parse tree at a time (see http_body.h). */
+static int parse_samples(struct parse *ps)
 {
-	const cJSON *arr = cJSON_GetObjectItemCaseSensitive(root, "samples");
-	if (!arr)
+	struct span arr = ps->samples;
+	if (!arr.p)
 		return fail(ps->err, 400, "samples", "missing field 'samples' (a list of objects)");
-	if (!cJSON_IsArray(arr) || !arr->child)
-		return fail(ps->err, 400, "samples", "'samples' must be a non-empty list of objects");
 	size_t objects = 0, total = 0;
-	const cJSON *o;
-	cJSON_ArrayForEach(o, arr)
-	{
-		objects++;
-		total += n_texts(o);
-	}
+	if (arr.p[0] == '[')
+		body_count_samples(arr, &objects, &total);
+	if (!objects)
+		return fail(ps->err, 400, "samples", "'samples' must be a non-empty list of objects");
 	if (total > ps->cfg->max_samples)
-		return fail(ps->err, 413, "samples", "%zu samples in one request; this server's cap is %zu (split the run)",
-			    total, ps->cfg->max_samples);
+		return fail(ps->err, 413, "samples",
+			    "%zu samples in one request; this server's cap is %zu (split the run)", total,
+			    ps->cfg->max_samples);
 	if (id_table_init(&ps->ids, objects) < 0)
 		return fail_nomem(ps->err);
-	size_t idx = 0;
-	cJSON_ArrayForEach(o, arr)
-	{
-		if (parse_sample(ps, idx++, o) < 0)
+	struct json_walk w;
+	struct span key;
+	json_walk_init(&w, arr);
+	for (size_t idx = 0; json_walk_next(&w, &key, &ps->elem); idx++) {
+		cJSON *o = body_sample(ps->elem, idx, ps->cfg->max_samples, ps->err);
+		if (!o)
+			return -1;
+		int rc = parse_sample(ps, idx, o);
+		cJSON_Delete(o);
+		if (rc < 0)
 			return -1;
 	}
 	ps->out->set.format = SAMPLES_PLAIN;
@@ -637,9 +455,12 @@ static int parse_samples(struct parse *ps, const cJSON *root)
 }
 
 static const char *const top_fields[] = {
-	"benchmark", "profile",	      "samples",	       "k",		"limits",
-	"include_programs", "strip_reasoning", "use_reasoning_content", "rerun_timeouts", "exec", "forgery_check",
-	"harness",
+	"benchmark",	   "profile",
+	"samples",	   "k",
+	"limits",	   "include_programs",
+	"strip_reasoning", "use_reasoning_content",
+	"rerun_timeouts",  "exec",
+	"forgery_check",   "harness",
 };
 
 static int check_fields(struct parse *ps, const cJSON *root)
@@ -672,7 +493,7 @@ static int parse_root(struct parse *ps, const cJSON *root)
 	    parse_bool(ps, root, "exec", &r->so.exec) < 0)
 		return -1;
 	r->so.keep_programs = r->include_programs;
-	return parse_samples(ps, root);
+	return parse_samples(ps);
 }
 
 int request_parse(const char *body, size_t len, const struct request_config *cfg, struct score_request *out,
@@ -683,26 +504,19 @@ int request_parse(const char *body, size_t len, const struct request_config *cfg
 	score_options_default(&out->so);
 	/* A re-run alone would stop every other request's samples meanwhile. */
 	out->so.rerun_alone = false;
-	size_t bad = utf8_bad_offset(body, len);
-	if (bad < len)
-		return fail(err, 400, "", "the body is not valid UTF-8 (byte %zu)", bad);
-	bad = nul_escape_offset(body, len);
-	if (bad < len)
-		return fail(err, 400, "", "NUL characters (\\u0000 at byte %zu) are not accepted in strings", bad);
-	const char *end = NULL;
-	autocjson cJSON *root = cJSON_ParseWithLengthOpts(body, len, &end, false);
-	if (!root) {
-		size_t at = end && end >= body && end <= body + len ? (size_t)(end - body) : 0;
-		return fail(err, 400, "", len ? "malformed JSON near byte %zu" : "empty body: expected a JSON object", at);
-	}
-	if (end && !only_ws(end, body + len))
-		return fail(err, 400, "", "unexpected text after the JSON object (byte %zu)", (size_t)(end - body));
-	if (!cJSON_IsObject(root))
-		return fail(err, 400, "", "the body must be a JSON object");
-	struct parse ps = { .cfg = cfg, .err = err, .body = body, .len = len, .out = out };
-	int rc = parse_root(&ps, root);
+	struct body b;
+	if (body_open(body, len, top_fields, ARRAY_LEN(top_fields), &b, err) < 0)
+		return -1;
+	struct parse ps = {
+		.cfg = cfg,
+		.err = err,
+		.out = out,
+		.samples = b.samples,
+		.lcb_budget = REQUEST_LCB_DECODED_BUDGET,
+	};
+	int rc = parse_root(&ps, b.top);
 	id_table_free(&ps.ids);
-	free(ps.elems);
+	body_close(&b);
 	if (rc < 0) {
 		request_free(out);
 		return -1;
@@ -710,8 +524,19 @@ int request_parse(const char *body, size_t len, const struct request_config *cfg
 	return 0;
 }
 
+/* Samples of one object share its inline problem, and they are next to
+ * each other; the set frees every sample's problem, so all but the first
+ * of each run lose their pointer first. */
+static void unshare_problems(struct sample_set *set)
+{
+	for (size_t i = set->n; i-- > 1;)
+		if (set->v[i].problem && set->v[i].problem == set->v[i - 1].problem)
+			set->v[i].problem = NULL;
+}
+
 void request_free(struct score_request *r)
 {
+	unshare_problems(&r->set);
 	samples_free(&r->set);
 	memset(r, 0, sizeof(*r));
 }

@@ -33,6 +33,17 @@ struct request_config {
 	uint64_t memory_bytes, max_memory_bytes;
 };
 
+/* The least a request's `limits` may ask for: below them the interpreter
+ * cannot start, and every sample would "time out" or run out of memory. */
+#define REQUEST_MIN_TIMEOUT_MS 500
+#define REQUEST_MIN_WALL_MS 1000
+#define REQUEST_MIN_MEMORY_MB 64
+
+/* What the private tests of a request's inline LiveCodeBench problems may
+ * decompress to, all together (base64+zlib: a few bytes can stand for
+ * hundreds of megabytes). */
+#define REQUEST_LCB_DECODED_BUDGET ((size_t)256 << 20)
+
 /* Why a body was refused: the HTTP status (400 bad input, 413 over a size
  * cap, 500 out of memory), the field at fault ("" for the body as a whole)
  * and a sentence for the client. */

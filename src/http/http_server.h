@@ -1,6 +1,8 @@
 /* The HTTP front end of the scoring call, on libmicrohttpd (one thread per
  * connection, so a handler can wait for its samples while watching its
- * client's socket). Endpoints: POST /score, GET /healthz, /readyz, /v1/info,
+ * client's socket) behind a gate of its own that accepts the connections,
+ * checks each request head strictly and enforces the deadlines and caps
+ * (http_gate.h). Endpoints: POST /score, GET /healthz, /readyz, /v1/info,
  * /metrics (docs/api.md). The server never exits the process: every failure
  * after start-up is an HTTP answer or a log line. */
 #ifndef VERDICT_HTTP_SERVER_H
@@ -19,8 +21,11 @@ struct server_config {
 	unsigned port;		   /* 0: any free port (see server_port) */
 	const char *port_file;	   /* write the port there once listening; NULL: don't */
 	size_t max_body_bytes;	   /* 413 past it, checked before the body is read */
-	unsigned max_connections;  /* connections served at once; more are refused */
-	unsigned idle_timeout_s;   /* close a connection idle this long */
+	unsigned max_connections;  /* requests served at once; 503 past it (GET endpoints have a reserve) */
+	unsigned max_per_client;   /* requests of one client address at once; 503 past it (0: no cap) */
+	unsigned header_timeout_s; /* the request head must arrive this soon after connecting; 408 after */
+	size_t min_body_rate;	   /* bytes/s: a body of L bytes must arrive within header_timeout_s + L/rate */
+	unsigned idle_timeout_s;   /* close a connection whose body stalls this long */
 	unsigned canary_interval_s; /* re-run the readiness canary this often; 0: start-up only */
 	bool log_json;		   /* JSON lines on stderr instead of text */
 	struct scorer *scorer;

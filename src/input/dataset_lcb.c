@@ -34,6 +34,12 @@ static char *func_name_of(const cJSON *row)
 
 int lcb_problem_from_row(struct problem *p, const cJSON *row, char *err, size_t errlen)
 {
+	return lcb_problem_from_row_limits(p, row, NULL, err, errlen);
+}
+
+int lcb_problem_from_row_limits(struct problem *p, const cJSON *row, const struct lcb_tests_limits *lim, char *err,
+				size_t errlen)
+{
 	memset(p, 0, sizeof(*p));
 	struct lcb_problem *l = calloc(1, sizeof(*l));
 	if (!l) {
@@ -71,7 +77,7 @@ int lcb_problem_from_row(struct problem *p, const cJSON *row, char *err, size_t 
 	}
 	l->n_public = l->n_tests;
 	if (cJSON_IsString(priv) && priv->valuestring[0]) {
-		if (lcb_tests_parse_private(priv->valuestring, strlen(priv->valuestring), NULL, &l->tests, &l->n_tests, why,
+		if (lcb_tests_parse_private(priv->valuestring, strlen(priv->valuestring), lim, &l->tests, &l->n_tests, why,
 					    sizeof(why)) < 0) {
 			/* The row stays: its samples get a clear error, the rest of
 			 * the file is still scored. */

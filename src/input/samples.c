@@ -236,7 +236,8 @@ int samples_load(const char *path, enum samples_format fmt, struct sample_set *s
 		cJSON_Delete(root);
 		if (whole || fmt == SAMPLES_EVALPLUS_RESULTS) {
 			set->format = SAMPLES_EVALPLUS_RESULTS;
-			if (read_evalplus_results(set, data, len, why, sizeof(why)) < 0) {
+			if (jsonl_check(data, len, true, why, sizeof(why)) < 0 ||
+			    read_evalplus_results(set, data, len, why, sizeof(why)) < 0) {
 				snprintf(err, errlen, "%s: %s", path, why);
 				return -1;
 			}
@@ -245,7 +246,8 @@ int samples_load(const char *path, enum samples_format fmt, struct sample_set *s
 	}
 	if (*first == '[') {
 		set->format = SAMPLES_LCB;
-		if (samples_lcb_read_array(set, first, (size_t)(data + len - first), why, sizeof(why)) < 0) {
+		if (jsonl_check(data, len, true, why, sizeof(why)) < 0 ||
+		    samples_lcb_read_array(set, first, (size_t)(data + len - first), why, sizeof(why)) < 0) {
 			snprintf(err, errlen, "%s: %s", path, why);
 			return -1;
 		}
@@ -257,6 +259,12 @@ int samples_load(const char *path, enum samples_format fmt, struct sample_set *s
 	size_t n;
 	set->format = fmt;
 	while (jsonl_next(&it, &line, &n)) {
+		/* Strict first: a NUL or a raw control character in a string is
+		 * this line's error, never a text cut short. */
+		if (jsonl_check(line, n, false, why, sizeof(why)) < 0) {
+			samples_add_error(set, it.line_no, "not valid JSON: %s", why);
+			continue;
+		}
 		cJSON *o = cJSON_ParseWithLength(line, n);
 		if (!o || !cJSON_IsObject(o)) {
 			cJSON_Delete(o);
