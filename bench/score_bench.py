@@ -1,6 +1,7 @@
 """Scoring throughput, measured in one run on this machine (not a test).
 
-Prints, for the same programs: verdict audit with the warm pool, POST /score to a running
+Prints, for the same programs: verdict audit with the warm pool (the default profile,
+verdict, against the faithful human-eval profile, alternated), POST /score to a running
 `verdict serve`, verdict with one fresh jailed interpreter per program (--no-pool), one
 fresh unjailed python3 per program, a warm unjailed Python forking one child per program,
 and all programs in one unjailed process (the floor); per-sample milliseconds, samples per
@@ -228,6 +229,30 @@ def serve_section(verdict, he_path, he, reps, results, quick):
         svc.close()
 
 
+def profile_cost(verdict, he_path, samples, cache, n, alternations):
+    """The default profile (verdict) against the faithful human-eval profile
+    on the same 164 canonical solutions, alternated so that load drifts hit
+    both: wall time of the whole audit, and the CPU the runs used in the jail
+    (the sum of the samples' cpu_ms, steadier than wall time on a busy
+    machine)."""
+    wall = {"human-eval": [], "verdict": []}
+    cpu = {"human-eval": [], "verdict": []}
+    for _ in range(alternations):
+        for prof in ("human-eval", "verdict"):
+            el, rep = verdict_audit(verdict, ["--profile", prof, "--dataset", he_path, samples], cache)
+            assert rep["summary"]["counts"]["passed"] == n, (prof, rep["summary"]["counts"])
+            wall[prof].append(el)
+            cpu[prof].append(sum(s["cpu_ms"] for s in rep["samples"]) / 1000.0)
+    for prof in ("human-eval", "verdict"):
+        line("verdict audit --profile %s (%d alternations)" % (prof, alternations), n,
+             statistics.median(wall[prof]))
+    print("default profile (verdict) over human-eval: wall %.3fx (runs: %s vs %s s), jail CPU %.3fx (%.1f vs %.1f s)"
+          % (statistics.median(wall["verdict"]) / statistics.median(wall["human-eval"]),
+             " ".join("%.1f" % x for x in wall["verdict"]), " ".join("%.1f" % x for x in wall["human-eval"]),
+             statistics.median(cpu["verdict"]) / statistics.median(cpu["human-eval"]),
+             statistics.median(cpu["verdict"]), statistics.median(cpu["human-eval"])))
+
+
 def median_of(k, fn):
     return statistics.median(fn() for _ in range(k))
 
@@ -262,6 +287,7 @@ def main():
     pool = median_of(reps, pool_run)
     results["pool"] = pool
     line("verdict audit, warm pool (every layer active)", n, pool)
+    profile_cost(verdict, he_path, samples, cache, n, 2 if quick else 5)
     nopool = median_of(reps, lambda: verdict_audit(verdict, ["--no-pool", "--dataset", he_path, samples], cache)[0])
     line("verdict audit, one fresh jailed python3 per program", n, nopool, pool)
     fresh = median_of(reps, lambda: fresh_python(programs))

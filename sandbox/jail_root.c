@@ -246,6 +246,12 @@ static void plan_dev(struct jail_root_plan *p)
 		{ "stdin", "/proc/self/fd/0" },
 		{ "stdout", "/proc/self/fd/1" },
 		{ "stderr", "/proc/self/fd/2" },
+		/* POSIX semaphores and shared memory (sem_open, shm_open: what
+		 * multiprocessing's locks and queues are made of) live in
+		 * /dev/shm; glibc >= 2.34 uses that path unconditionally. The
+		 * run's own private /tmp tmpfs serves, so nothing is shared
+		 * between runs and the /tmp size cap bounds it. */
+		{ "shm", "/tmp" },
 	};
 	for (size_t i = 0; i < ARRAY_LEN(links); i++) {
 		struct jail_op *l = plan_add(p, JAIL_OP_SYMLINK, plan_str(p, "%s/dev/%s", p->stage, links[i][0]));

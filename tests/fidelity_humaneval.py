@@ -1,7 +1,13 @@
 """Fidelity of `verdict audit` on real HumanEval / HumanEval+ data (TAP).
 
 Compares verdict's per-sample verdicts with the verdicts other harnesses
-recorded, and states the agreement:
+recorded, and states the agreement. The faithful profiles are checked with
+`--profile auto` (the faithful profile that fits each file); the default
+profile (verdict) is run on the same files too: the faithful verdicts it
+reports beside its own (the harness block) must equal the faithful run's,
+sample by sample, whether they came from the faithful job or, where nothing
+could differ, from the verdict run itself. The verdict profile's own figures
+are printed. The checks:
   - HumanEval: every canonical solution passes (human-eval profile);
   - gpt-oss-20b lm-eval chat samples: the published audit figures, the
     extracted program equals lm-eval's filtered_resps for every sample, the
@@ -59,6 +65,38 @@ def audit(verdict, args, cache):
     return json.loads(p.stdout)
 
 
+def check_beside(label, faithful, default):
+    """The default profile's report carries, beside each verdict, the
+    faithful verdict: it must be the faithful run's, sample by sample."""
+    if default is None:
+        return ok(False, "%s: scored with the default profile" % label)
+    ok(default["profile"] == "verdict", "%s: the default profile is verdict" % label)
+    h = default.get("harness") or {}
+    mine = [(s.get("harness") or {}).get("passed") for s in default["samples"]]
+    theirs = [s["passed"] for s in faithful["samples"]]
+    # A run at the edge of a time limit may end either side of it in two
+    # runs: such samples are named, not counted.
+    edge = [s["task_id"] for s, f in zip(default["samples"], faithful["samples"])
+            if f["status"] == "timeout" or (s.get("harness") or {}).get("status") == "timeout"]
+    if edge:
+        diag("%s: at a time limit in one of the two runs (not compared): %s" % (label, ", ".join(edge)))
+    wrong = [(s["task_id"], m, t) for s, m, t in zip(default["samples"], mine, theirs)
+             if m != t and s["task_id"] not in edge]
+    ran = sum(1 for s in default["samples"] if (s.get("harness") or {}).get("ran"))
+    ok(not wrong and len(mine) == len(theirs),
+       "%s: the %s verdicts beside the verdict profile's are the faithful run's on %d/%d samples (%d faithful "
+       "jobs ran, the rest taken from the verdict run)" % (label, h.get("profile"), len(theirs) - len(wrong),
+                                                           len(theirs), ran))
+    for w in wrong[:20]:
+        diag("%s %s: beside %s, faithful run %s" % (label, w[0], w[1], w[2]))
+    p1 = default["summary"]["pass_at_k"]["1"]["value"]
+    hp = h.get("pass_at_k", {}).get("1", {}).get("value")
+    diag("%s: verdict pass@1 %.4f (%d passed); %s would report %.4f (%d/%d); %d differ: %s" % (
+        label, p1, default["summary"]["counts"]["passed"], h.get("profile"), hp or 0, h.get("passed", 0),
+        h.get("scored", 0), h.get("differ", 0),
+        ", ".join("%d %s" % (c["count"], c["label"]) for c in h.get("causes", [])) or "none"))
+
+
 def read_jsonl_gz(path):
     with gzip.open(path, "rt") as f:
         return [json.loads(line) for line in f if line.strip()]
@@ -72,11 +110,18 @@ def part_humaneval(verdict, shared, cache, tmp):
     with open(samples, "w") as f:
         for r in read_jsonl_gz(ds):
             f.write(json.dumps({"task_id": r["task_id"], "completion": r["canonical_solution"]}) + "\n")
-    rep = audit(verdict, ["--dataset", ds, samples], cache)
+    rep = audit(verdict, ["--dataset", ds, "--profile", "auto", samples], cache)
     if not ok(rep is not None, "HumanEval canonical solutions scored"):
         return
     counts = rep["summary"]["counts"]
-    ok(counts["passed"] == 164, "HumanEval: %d/164 canonical solutions pass (human-eval profile)" % counts["passed"])
+    ok(counts["passed"] == 164 and rep["profile"] == "human-eval",
+       "HumanEval: %d/164 canonical solutions pass (%s profile)" % (counts["passed"], rep["profile"]))
+    default = audit(verdict, ["--dataset", ds, samples], cache)
+    ok(default is not None and default["summary"]["counts"]["passed"] == 164,
+       "HumanEval: %s/164 canonical solutions pass under the default profile" % (
+           default and default["summary"]["counts"]["passed"]))
+    if default is not None:
+        check_beside("HumanEval canonical", rep, default)
     for s in rep["samples"]:
         if s["status"] != "passed":
             diag("%s %s %s" % (s["task_id"], s["status"], s["detail"]))
@@ -88,7 +133,7 @@ def part_lmeval(verdict, shared, cache, tmp):
                                 "samples_humaneval_chat_2026-05-17T13-55-45.807443.jsonl")
     if not os.path.exists(path):
         return skip("gpt-oss lm-eval samples not in %s" % shared)
-    rep = audit(verdict, ["--explain", path], cache)
+    rep = audit(verdict, ["--explain", "--profile", "auto", path], cache)
     if not ok(rep is not None, "gpt-oss-20b lm-eval samples scored"):
         return
     a = rep["audit"]
@@ -115,6 +160,13 @@ def part_lmeval(verdict, shared, cache, tmp):
     p1 = rep["summary"]["pass_at_k"]["1"]["value"]
     ok(passed == 77 and abs(p1 - 0.4695) < 5e-5, "pass@1 %.4f with %d passes (expected 0.4695, 77)" % (p1, passed))
     ok(rep["profile"] == "lm-eval-chat", "profile chosen for chat samples: %s" % rep["profile"])
+    default = audit(verdict, [path], cache)
+    check_beside("gpt-oss-20b lm-eval", rep, default)
+    if default is not None:
+        agree = default["summary"].get("reference_agreement", {})
+        ok(agree.get("agree") == 164 and agree.get("known") == 164,
+           "default profile: the recorded pass@1 agrees with the lm-eval-chat verdicts beside on %s/%s" % (
+               agree.get("agree"), agree.get("known")))
 
 
 def part_evalplus(verdict, shared, cache, tmp):
@@ -156,9 +208,10 @@ def part_evalplus(verdict, shared, cache, tmp):
             path = os.path.join(tmp, "quick_" + name)
             with open(path, "w") as f:
                 json.dump(doc, f)
-        rep = audit(verdict, ["--dataset", ds, path], cache)
+        rep = audit(verdict, ["--dataset", ds, "--profile", "auto", path], cache)
         if not ok(rep is not None, "%s scored" % name):
             continue
+        check_beside(name[:48], rep, audit(verdict, ["--dataset", ds, path], cache))
         with open(os.path.join(folder, name)) as f:
             ref = json.load(f)["eval"]
         total = agree = base_pass = both_pass = 0

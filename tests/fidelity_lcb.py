@@ -79,10 +79,11 @@ def main():
                 json.dump([r for r in rows if r["question_id"] in keep], f)
             expect_n = len(keep)
             expect_agree = expect_n - 1
-        rep = audit(verdict, ["--dataset", ds, "--skip-unknown", sub], cache)
+        rep = audit(verdict, ["--dataset", ds, "--skip-unknown", "--profile", "auto", sub], cache)
         if not ok(rep is not None, "o1-mini's submission re-scored on the 184 problems with tests"):
             print("1..%d" % N)
             return 1
+        ok(rep["profile"] == "lcb", "the faithful profile for LiveCodeBench is lcb: %s" % rep["profile"])
         samples = [s for s in rep["samples"] if s["status"] != "skipped"]
         ok(len(samples) == expect_n, "%d problems scored (%d expected), %d skipped as not in the dataset"
            % (len(samples), expect_n, rep["summary"]["skipped_samples"]))
@@ -125,7 +126,31 @@ def main():
            "the summary is broken down by difficulty and by platform")
         ok(rep["audit"]["verbatim_canonical"]["available"] is False,
            "no canonical solutions in LiveCodeBench: the contamination audit says so")
-        pub = audit(verdict, ["--dataset", ds, "--skip-unknown", "--public-only", sub], cache)
+        # The default profile: the lcb verdicts it reports beside its own are
+        # the faithful run's, sample by sample (most taken from the verdict
+        # run itself, where nothing could differ).
+        default = audit(verdict, ["--dataset", ds, "--skip-unknown", sub], cache)
+        if ok(default is not None and default["profile"] == "verdict", "the default profile is verdict"):
+            mine = {(s["task_id"], s["index"]): (s.get("harness") or {}) for s in default["samples"]
+                    if s["status"] != "skipped"}
+            # A run at the edge of a time limit (abc301_e) may end either side
+            # of it in two runs: such samples are named, not counted.
+            edge = {s["task_id"] for s in samples if s["status"] == "timeout"
+                    or mine.get((s["task_id"], s["index"]), {}).get("status") == "timeout"}
+            wrong = [s["task_id"] for s in samples if s["task_id"] not in edge
+                     and mine.get((s["task_id"], s["index"]), {}).get("passed") != s["passed"]]
+            diag("at a time limit in one of the two runs (not compared): %s" % (", ".join(sorted(edge)) or "none"))
+            ran = sum(1 for h in mine.values() if h.get("ran"))
+            ok(not wrong, "the lcb verdicts beside the verdict profile's are the faithful run's on %d/%d problems "
+               "(%d faithful jobs ran)" % (len(samples) - len(wrong), len(samples), ran))
+            for w in wrong:
+                diag("beside differs from the faithful run: %s" % w)
+            h = default.get("harness") or {}
+            diag("verdict pass@1 %.4f (%d passed); lcb would report %.4f (%d/%d); %d differ: %s" % (
+                default["summary"]["pass_at_k"]["1"]["value"], default["summary"]["counts"]["passed"],
+                h.get("pass_at_k", {}).get("1", {}).get("value") or 0, h.get("passed", 0), h.get("scored", 0),
+                h.get("differ", 0), ", ".join("%d %s" % (c["count"], c["label"]) for c in h.get("causes", []))))
+        pub = audit(verdict, ["--dataset", ds, "--skip-unknown", "--public-only", "--profile", "auto", sub], cache)
         if ok(pub is not None, "public-only scoring ran"):
             ppass = {s["task_id"] for s in pub["samples"] if s["passed"]}
             full = {s["task_id"] for s in samples if s["passed"]}

@@ -161,6 +161,8 @@ def lm_eval_hook(problems):
             resps.append(r)
         preds = [[d["prompt"] + r for r in rs] for rs, d in zip(resps, docs)]
         verdict_lmeval.clear_cache()
+        # The human-eval profile is the one that reproduces code_eval.
+        os.environ["VERDICT_PROFILE"] = "human-eval"
         same = True
         for ref, p in zip(refs, preds):
             # exactly how lm_eval/api/task.py process_results calls a metric
@@ -186,7 +188,22 @@ def lm_eval_hook(problems):
         ref = "assert f(2) == 4"
         got = verdict_lmeval.pass_at_k([ref], [["def f(x):\n    return x * 2", "def f(x):\n    return x"]], k=[1])
         t.ok(got == {"pass@1": 0.5}, "a reference without check(...) is run as code_eval runs it", got)
-        # Chat responses through verdict's lm-eval-chat extraction.
+        # The default profile (verdict): these programs touch nothing a guard
+        # breaks, so the values are code_eval's; one that uses tempfile
+        # passes here and fails under code_eval's guard.
+        del os.environ["VERDICT_PROFILE"]
+        verdict_lmeval.clear_cache()
+        vals = [verdict_lmeval.pass_at_k([ref], [p], k=[1]) for ref, p in zip(refs, preds)]
+        t.ok(vals == [hf_pass_at_k([r], [p], [1]) for r, p in zip(refs, preds)],
+             "the default (verdict) profile gives the same values on programs no guard breaks")
+        ref = "def check(candidate):\n    assert candidate() == 'x'\ncheck(f)"
+        tmpf = ("import os, tempfile\ndef f():\n    with tempfile.TemporaryDirectory() as d:\n"
+                "        open(os.path.join(d, 'a'), 'w').write('x')\n        return open(os.path.join(d, 'a')).read()\n")
+        by = {pr: verdict_lmeval.pass_at_k([ref], [[tmpf]], k=[1], profile=pr) for pr in ("verdict", "human-eval")}
+        t.ok(by == {"verdict": {"pass@1": 1.0}, "human-eval": {"pass@1": 0.0}},
+             "a tempfile round trip: verdict passes it, human-eval fails it (code_eval's guard sets "
+             "shutil.rmtree to None)", by)
+        # Chat responses through verdict's extraction (default profile), then lm-eval-chat's.
         verdict_lmeval.clear_cache()
         chat = [["Sure!\n```python\n" + d["prompt"] + d["canonical_solution"] + "```\nThis works.",
                  "<think>let me see</think>I cannot do that."] for d in docs]
@@ -197,6 +214,14 @@ def lm_eval_hook(problems):
         vals = [verdict_lmeval.pass_at_k([ref], [p], k=[1]) for ref, p in zip(refs, programs)]
         t.ok(all(v == {"pass@1": 0.5} for v in vals) and verdict_lmeval.stats["scored"] == calls,
              "chat task: the answer with code passes, the refusal fails; no second run", vals)
+        os.environ["VERDICT_PROFILE"] = "lm-eval-chat"
+        verdict_lmeval.clear_cache()
+        programs = verdict_lmeval.build_predictions_chat(chat, docs)
+        calls = verdict_lmeval.stats["scored"]
+        vals = [verdict_lmeval.pass_at_k([ref], [p], k=[1]) for ref, p in zip(refs, programs)]
+        t.ok(all(v == {"pass@1": 0.5} for v in vals) and verdict_lmeval.stats["scored"] == calls,
+             "the same under VERDICT_PROFILE=lm-eval-chat", vals)
+        del os.environ["VERDICT_PROFILE"]
         del os.environ["VERDICT_URL"]
     # The example task files name functions that exist (lm-eval cannot be
     # installed here to load them; `!function module.name` is all it needs).

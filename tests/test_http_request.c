@@ -67,8 +67,22 @@ static void test_plan(void)
 	rc = parse("{\"benchmark\": \"mini\", \"samples\": [{\"task_id\": \"Mini/0\", \"completion\": \"x\"}]}", &r,
 		   &e);
 	tap_ok(rc == 0 && r.so.timeout_ms == 0 && r.so.wall_factor == 3.0 && r.so.memory_bytes == 1024u << 20 &&
-		       r.so.n_ks == 1 && r.so.ks[0] == 1 && r.so.profile == PROFILE_AUTO && r.so.exec,
-	       "defaults: the profile's CPU limit, 3x wall, the configured memory, k=1, auto, exec");
+		       r.so.n_ks == 1 && r.so.ks[0] == 1 && r.so.profile == PROFILE_VERDICT && r.so.exec &&
+		       r.so.harness == PROFILE_AUTO && !r.so.no_harness,
+	       "defaults: the profile's CPU limit, 3x wall, the configured memory, k=1, verdict with the harness beside, exec");
+	if (rc == 0)
+		request_free(&r);
+
+	rc = parse("{\"benchmark\": \"mini\", \"harness\": \"evalplus\", \"samples\": [{\"task_id\": \"Mini/0\", "
+		   "\"completion\": \"x\"}]}",
+		   &r, &e);
+	tap_ok(rc == 0 && r.so.harness == PROFILE_EVALPLUS && !r.so.no_harness, "harness: a faithful profile by name");
+	if (rc == 0)
+		request_free(&r);
+	rc = parse("{\"benchmark\": \"mini\", \"harness\": \"none\", \"samples\": [{\"task_id\": \"Mini/0\", "
+		   "\"completion\": \"x\"}]}",
+		   &r, &e);
+	tap_ok(rc == 0 && r.so.no_harness, "harness: none");
 	if (rc == 0)
 		request_free(&r);
 }
@@ -115,6 +129,9 @@ static void test_errors(void)
 	expect_error("{\"samples\": []}", 400, "benchmark", "no benchmark");
 	expect_error("{\"benchmark\": \"mbpp\", \"samples\": []}", 400, "benchmark", "unknown benchmark");
 	expect_error("{\"benchmark\": \"mini\", \"profile\": 3, \"samples\": []}", 400, "profile", "profile type");
+	expect_error("{\"benchmark\": \"mini\", \"harness\": \"verdict\", \"samples\": []}", 400, "harness",
+		     "the verdict profile is no harness");
+	expect_error("{\"benchmark\": \"mini\", \"harness\": true, \"samples\": []}", 400, "harness", "harness type");
 	expect_error("{\"benchmark\": \"mini\", \"samples\": []}", 400, "samples", "no samples");
 	expect_error("{\"benchmark\": \"mini\", \"samples\": [{\"task_id\": \"Mini/0\", \"completion\": \"x\"}, "
 		     "{\"task_id\": "

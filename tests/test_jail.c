@@ -267,7 +267,7 @@ const struct case_def attacks[] = {
 	{ "host devices", "attacks", "devices.py", JAIL_OK,
 	  "sda=ENOENT vda=ENOENT nvme0n1=ENOENT mem=ENOENT kmem=ENOENT port=ENOENT kmsg=ENOENT tty=ENOENT "
 	  "console=ENOENT fuse=ENOENT net/tun=ENOENT mknod=ENOSYS "
-	  "dev=fd,null,random,stderr,stdin,stdout,urandom,zero sys=absent",
+	  "dev=fd,null,random,shm,stderr,stdin,stdout,urandom,zero sys=absent",
 	  NULL, { 0 }, 0, NULL, NULL },
 	{ "TIOCSTI on stdin", "attacks", "tiocsti.py", JAIL_OK, "plain=EPERM high_bits=EPERM", NULL, { 0 }, 0, NULL,
 	  NULL },

@@ -20,7 +20,9 @@ PROBLEMS = os.path.join(FIX, "problems.jsonl")
 SAMPLES = os.path.join(FIX, "samples.json")
 # The slow sample times out at the per-test limit: 2 s here instead of the
 # official 6 s keeps the suite quick without changing any other verdict.
-LIMIT = ["--timeout", "2"]
+# The lcb profile is named: these are lcb_runner's rules (the default
+# profile's verdicts, with lcb's beside them, are checked apart).
+LIMIT = ["--timeout", "2", "--profile", "lcb"]
 t = H.Tap()
 
 
@@ -94,6 +96,37 @@ def official_format(cache):
     return rep
 
 
+def check_harness(records, label):
+    """Under the default (verdict) profile, the lcb verdict reported beside
+    each sample is the one lcb_runner's rules give, whether it was taken
+    from the verdict run or from lcb's own."""
+    with open(os.path.join(FIX, "expected.json")) as f:
+        expected = [e for e in json.load(f) if e["status"] != "invalid"]
+    got = {key(r): r for r in records}
+    wrong = []
+    for e in expected:
+        h = got.get((e["question_id"], e["index"]), {}).get("harness") or {}
+        if h.get("profile") != "lcb" or h.get("status") != e["status"]:
+            wrong.append("%s #%d: beside %s, expected %s: %s" % (e["question_id"], e["index"], h, e["status"],
+                                                                   e["why"]))
+    ran = sum(1 for r in records if (r.get("harness") or {}).get("ran"))
+    t.ok(not wrong, "%s: the lcb verdict beside the verdict profile's is lcb_runner's for %d of %d samples "
+         "(%d ran lcb's own job)" % (label, len(expected) - len(wrong), len(expected), ran), "\n".join(wrong))
+
+
+def default_profile(cache):
+    rc, rep, err = audit(["--dataset", PROBLEMS, "--timeout", "2", SAMPLES], cache)
+    if t.ok(rep is not None and rep["profile"] == "verdict", "the default profile is verdict", err[-2000:]):
+        check_harness(rep["samples"], "default profile")
+        h = rep.get("harness") or {}
+        t.ok(h.get("profile") == "lcb", "the harness block is lcb's: %s (%s/%s), %s differ" % (
+            h.get("pass_at_k", {}).get("1", {}).get("value"), h.get("passed"), h.get("scored"), h.get("differ")),
+            h)
+    rc, rep, err = audit(["--dataset", PROBLEMS, "--timeout", "2", "--harness-rerun-all", SAMPLES], cache)
+    if t.ok(rep is not None, "the default profile with lcb's job run for every sample", err[-2000:]):
+        check_harness(rep["samples"], "--harness-rerun-all")
+
+
 def plain_jsonl(cache, tmp):
     path = os.path.join(tmp, "plain.jsonl")
     with open(path, "w") as f:
@@ -155,19 +188,21 @@ def huge_stdin(cache, tmp):
     with open(sub, "w") as f:
         for code, _ in HUGE_READERS:
             f.write(json.dumps({"question_id": "cf999_z", "completion": G.fence(code)}) + "\n")
-    rc, rep, err = audit(["--dataset", ds, sub], cache)
-    if not t.ok(rep is not None, "a problem with a %.1f MB stdin test loads" % (len(text) / 1e6), err[-2000:]):
-        return
-    for (code, how), r in zip(HUGE_READERS, rep["samples"]):
-        t.ok(r["status"] == "passed", "10 MB stdin read %s: passed (%d ms CPU)" % (how, r.get("cpu_ms", -1)),
-             r.get("detail") or r)
+    for profile in ("lcb", "verdict"):
+        rc, rep, err = audit(["--dataset", ds, "--profile", profile, sub], cache)
+        if not t.ok(rep is not None, "a problem with a %.1f MB stdin test loads (%s profile)" % (
+                len(text) / 1e6, profile), err[-2000:]):
+            continue
+        for (code, how), r in zip(HUGE_READERS, rep["samples"]):
+            t.ok(r["status"] == "passed", "%s profile: 10 MB stdin read %s: passed (%d ms CPU)" % (
+                profile, how, r.get("cpu_ms", -1)), r.get("detail") or r)
 
 
 def http(problems_by_id):
     with H.Server("--dataset", "livecodebench=" + PROBLEMS, "--timeout", "2", "--canary-interval", "0",
                   dataset=False) as srv:
         samples = [{"task_id": q, "completion": G.fence(c)} for q, c, *_ in G.SAMPLES]
-        st, hd, rep = srv.score({"benchmark": "livecodebench", "samples": samples})
+        st, hd, rep = srv.score({"benchmark": "livecodebench", "profile": "lcb", "samples": samples})
         if t.ok(st == 200, "POST /score with benchmark livecodebench", rep if st != 200 else ""):
             check_expected(rep["samples"], "POST /score")
             t.ok("difficulty" in rep.get("groups", {}), "the HTTP report has the same groups")
@@ -175,7 +210,7 @@ def http(problems_by_id):
         row = problems_by_id["cf900_b"]
         inline = [{"task_id": "cf900_b", "completion": G.fence(c), "problem": row}
                   for q, c, *_ in G.SAMPLES if q == "cf900_b"]
-        st, hd, rep = srv.score({"benchmark": "livecodebench", "samples": inline})
+        st, hd, rep = srv.score({"benchmark": "livecodebench", "profile": "lcb", "samples": inline})
         got = [r["status"] for r in rep["samples"]] if st == 200 else rep
         t.ok(got == ["passed", "failed", "error"], "inline LCB problems (a code_generation_lite row) score the same",
              got)
@@ -211,6 +246,7 @@ def main():
         t.ok(same, "fixtures/livecodebench is what tests/gen_lcb_audit_fixture.py writes")
         cache = os.path.join(tmp, "cache")
         rep = official_format(cache)
+        default_profile(cache)
         plain_jsonl(cache, tmp)
         if rep:
             public_only(cache, rep)

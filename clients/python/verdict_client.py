@@ -35,7 +35,7 @@ import uuid
 
 __all__ = [
     "DEFAULT_URL", "Client", "VerdictError", "score", "merge_reports", "pass_at_k_estimate",
-    "format_table", "read_samples", "compare",
+    "format_table", "harness_line", "read_samples", "compare",
 ]
 
 DEFAULT_URL = os.environ.get("VERDICT_URL", "http://127.0.0.1:8080")
@@ -212,10 +212,66 @@ def merge_reports(reports, chunks_objects, ks):
     for key in _ADDITIVE_AUDIT:
         audit[key] = sum(r["audit"].get(key, 0) for r in reports)
     merged["audit"] = audit
+    if any("harness" in r for r in reports):
+        merged["harness"] = _merge_harness(reports, records, ks)
     merged["errors"] = [e for r in reports for e in r.get("errors", [])]
     if "dataset" not in merged:
         merged["bench_label"] = "%s-%d" % (_LABELS.get(merged.get("benchmark"), merged.get("benchmark")), len(tasks))
     return merged
+
+
+def _merge_harness(reports, records, ks):
+    """The harness block over all records, as the server computes it: the
+    faithful profile's pass@k from each record's `harness.passed`, and the
+    differing records by cause (positions in the merged records)."""
+    blocks = [r.get("harness") for r in reports if r.get("harness")]
+    if not blocks:
+        return None
+    tasks = {}
+    causes = {}
+    ran = differ = 0
+    for i, r in enumerate(records):
+        h = r.get("harness")
+        if not h or r["status"] in _UNSCORED or r["status"] == "skipped":
+            continue
+        t = tasks.setdefault(r["task_id"], [0, 0])
+        t[0] += 1
+        t[1] += 1 if h["passed"] else 0
+        ran += 1 if h.get("ran") else 0
+        if h.get("differs"):
+            differ += 1
+            c = causes.setdefault((h.get("cause", "other"), h.get("label", "")), [])
+            c.append(i)
+    pk = {}
+    for k in ks:
+        vals = [pass_at_k_estimate(n, c, k) for n, c in tasks.values()]
+        vals = [v for v in vals if v is not None]
+        pk[str(k)] = {"value": (sum(vals) / len(vals)) if vals else None, "tasks_computable": len(vals),
+                      "tasks_total": len(tasks)}
+    out = [{"cause": c, "label": label, "count": len(idx), "samples": idx} for (c, label), idx in causes.items()]
+    out.sort(key=lambda e: (-e["count"], e["label"]))
+    return {"profile": blocks[0]["profile"], "pass_at_k": pk, "passed": sum(c for _, c in tasks.values()),
+            "scored": sum(n for n, _ in tasks.values()), "faithful_runs": ran, "differ": differ, "causes": out}
+
+
+def harness_line(report):
+    """The table's line about the harness beside the score, or None: "lm-eval-chat
+    would report 0.4695 (77/164); 9 samples differ: 6 answer only in
+    reasoning_content, 2 CRLF fences, 1 tempfile". Under a faithful profile
+    only when its own verdict on the raw text differs somewhere."""
+    h = report.get("harness")
+    if not h or not report["summary"]["executed"]:
+        return None
+    if report["profile"] != "verdict" and not h["differ"]:
+        return None
+    first = next(iter(h["pass_at_k"].values()), None)
+    line = "%s would report %.4f (%d/%d); " % (h["profile"], (first or {}).get("value") or 0.0, h["passed"],
+                                                h["scored"])
+    if not h["differ"]:
+        return line + "no sample differs"
+    return line + "%d sample%s differ%s:%s" % (h["differ"], "" if h["differ"] == 1 else "s",
+                                              "s" if h["differ"] == 1 else "",
+                                              ",".join(" %d %s" % (c["count"], c["label"]) for c in h["causes"]))
 
 
 # ------------------------------------------------------------------- client --
@@ -332,15 +388,22 @@ class Client:
                 self._sleep(min(0.5 * 2 ** attempt, 10.0))
         raise last
 
-    def score(self, samples, benchmark="humaneval", profile=None, k=(1,), limits=None, **options):
+    def score(self, samples, benchmark="humaneval", profile=None, k=(1,), limits=None, harness=None, **options):
         """Score sample objects; returns one report (the server's report JSON,
-        merged over chunks). options: include_programs, strip_reasoning,
-        use_reasoning_content, rerun_timeouts, exec, forgery_check."""
+        merged over chunks). profile: None is the server's default, `verdict`
+        (the program the model meant, run as real Python); a faithful profile
+        (`lm-eval-chat`, `human-eval`, `evalplus`, `lcb`, `auto`) reproduces
+        that harness's published numbers. harness: the faithful profile
+        reported beside the verdict profile's score (default auto; `none`).
+        options: include_programs, strip_reasoning, use_reasoning_content,
+        rerun_timeouts, exec, forgery_check."""
         samples = list(samples)
         ks = [k] if isinstance(k, int) else list(k)
         base = {"benchmark": benchmark, "k": ks}
         if profile:
             base["profile"] = profile
+        if harness:
+            base["harness"] = harness
         if limits:
             base["limits"] = limits
         base.update(options)
@@ -403,7 +466,7 @@ def format_table(report):
     iso = report.get("isolation", {}).get("level", "none")
     lines.append("")
     lines.append("profile %s, isolation %s, limits %.1f s CPU%s (wall %.1f s), %d MiB" % (
-        report["profile"], iso, lim["timeout_s"], " per test" if report["profile"] == "lcb" else "",
+        report["profile"], iso, lim["timeout_s"], " per test" if report.get("benchmark") == "livecodebench" else "",
         lim["wall_s"], lim["memory_mb"]))
     if s["executed"]:
         parts = []
@@ -417,6 +480,9 @@ def format_table(report):
                 parts.append(" pass@%s not computable (no task has %s samples)" % (k, k))
         lines.append("pass@k:" + "".join(parts))
         lines.append("statuses:" + "".join(" %s %d" % (st, n) for st, n in s["counts"].items() if n))
+        hl = harness_line(report)
+        if hl:
+            lines.append(hl)
     line = "audit: from_reasoning %d, truncated_reasoning %d, unterminated_fence %d, no_code %d" % (
         a["from_reasoning"], a["truncated_reasoning"], a["unterminated_fence"], a["no_code"])
     if s["executed"]:
@@ -478,7 +544,10 @@ def main(argv=None):
     ap.add_argument("--url", action="append", help="server URL (repeat for replicas; default $VERDICT_URL or %s)"
                     % DEFAULT_URL)
     ap.add_argument("--benchmark", default="humaneval")
-    ap.add_argument("--profile")
+    ap.add_argument("--profile", help="verdict (the server's default), or a faithful profile: lm-eval-chat, "
+                    "human-eval, evalplus, lcb, auto (reproduces that harness's numbers)")
+    ap.add_argument("--harness", help="with the verdict profile, the faithful profile reported beside: auto "
+                    "(default), lm-eval-chat, human-eval, evalplus, lcb, none")
     ap.add_argument("-k", default="1", help="pass@k values, comma-separated (default 1)")
     ap.add_argument("--timeout", type=float, help="CPU seconds per program (at most the server's maximum)")
     ap.add_argument("--memory", type=int, help="MB per program (at most the server's maximum)")
@@ -499,7 +568,8 @@ def main(argv=None):
         limits["memory_mb"] = args.memory
     client = Client(args.url or [DEFAULT_URL], chunk_size=args.chunk_size, concurrency=args.concurrency)
     try:
-        report = client.score(samples, benchmark=args.benchmark, profile=args.profile, k=ks, limits=limits or None)
+        report = client.score(samples, benchmark=args.benchmark, profile=args.profile, k=ks, limits=limits or None,
+                              harness=args.harness)
     except VerdictError as e:
         print("verdict_client: %s" % e, file=sys.stderr)
         return 2

@@ -20,7 +20,17 @@ Where lm-eval calls these (lm-eval 0.4.x):
 The server is $VERDICT_URL (default http://127.0.0.1:8080), or several
 replicas in $VERDICT_URLS (comma-separated).
 
-Equivalence with HF code_eval: code_eval executes ``candidate + "\\n" +
+Profiles. By default programs are scored with verdict's own profile,
+`verdict`: the program the model meant, run as real Python in the jail with
+the benchmark's own tests (no harness guard), with the faithful harness's
+verdict reported beside it. To reproduce a published lm-eval number exactly,
+name the faithful profile: `human-eval` for pass_at_k and prescore (it runs
+what HF code_eval runs), `lm-eval-chat` for build_predictions_chat (lm-eval's
+chat extraction). Set $VERDICT_PROFILE, or pass `profile: human-eval` with
+the metric in the task YAML (lm-eval hands the metric's YAML keys to it);
+filters take only $VERDICT_PROFILE.
+
+Equivalence with HF code_eval (profile human-eval): code_eval executes ``candidate + "\\n" +
 reference``. pass_at_k sends the candidate as a ``solution`` with an inline
 problem whose ``test`` is the reference up to its final ``check(NAME)`` line
 and whose ``entry_point`` is NAME; verdict's human-eval runner executes
@@ -49,8 +59,8 @@ __all__ = ["pass_at_k", "prescore", "build_predictions_chat", "split_reference",
 _CHECK_RE = re.compile(r"\ncheck\(([^\n]*)\)\Z")
 _NOOP_CHECK = "\n\ndef check(_candidate):\n    pass\n"
 
-# (reference, program) -> passed. Filled by the filters (one batched run for
-# the whole task) so the per-document metric calls need no request.
+# (profile, reference, program) -> passed. Filled by the filters (one batched
+# run for the whole task) so the per-document metric calls need no request.
 _cache = {}
 _cache_lock = threading.Lock()
 stats = {"metric_calls": 0, "cache_hits": 0, "scored": 0}
@@ -61,6 +71,11 @@ def clear_cache():
         _cache.clear()
     for k in stats:
         stats[k] = 0
+
+
+def _profile(profile=None):
+    """The profile asked for: the argument, else $VERDICT_PROFILE, else verdict."""
+    return profile or os.environ.get("VERDICT_PROFILE") or "verdict"
 
 
 def _urls():
@@ -92,10 +107,12 @@ def _benchmark_of(test):
     return "humaneval_plus" if "def assertion(" in test and "inputs = " in test else "humaneval"
 
 
-def _score_programs(pairs):
-    """Score (reference, program) pairs not in the cache; fill the cache."""
+def _score_programs(pairs, profile):
+    """Score (reference, program) pairs not in the cache; fill the cache.
+    Programs run as they are (`solution`); under the chat profile's name a
+    program is what the human-eval profile runs: lm-eval already extracted it."""
     with _cache_lock:
-        todo = list(dict.fromkeys(p for p in pairs if p not in _cache))
+        todo = list(dict.fromkeys(p for p in pairs if (profile,) + p not in _cache))
     if not todo:
         return
     samples = []
@@ -103,11 +120,12 @@ def _score_programs(pairs):
         test, entry = split_reference(ref)
         samples.append({"task_id": _task_id(ref), "solution": prog,
                         "problem": {"test": test, "entry_point": entry}})
-    report = _client().score(samples, benchmark=_benchmark_of(todo[0][0]), profile="human-eval", k=[1])
+    report = _client().score(samples, benchmark=_benchmark_of(todo[0][0]),
+                             profile="human-eval" if profile == "lm-eval-chat" else profile, k=[1])
     _check_complete(report)
     with _cache_lock:
         for pair, rec in zip(todo, report["samples"]):
-            _cache[pair] = bool(rec["passed"])
+            _cache[(profile,) + pair] = bool(rec["passed"])
     stats["scored"] += len(todo)
 
 
@@ -128,25 +146,27 @@ def _estimate(n, c, k):
     return 1.0 - prod
 
 
-def pass_at_k(references, predictions, k=None):
+def pass_at_k(references, predictions, k=None, profile=None):
     """Drop-in for lm_eval/tasks/humaneval/utils.py pass_at_k: the same
     arguments, and the value HF code_eval's compute(...)[0] gives: a dict
     {"pass@K": mean over references of the unbiased estimate}, with only the
-    k that every reference has enough predictions for."""
+    k that every reference has enough predictions for. profile: see the
+    module doc (human-eval gives code_eval's verdicts exactly)."""
     assert k is not None
+    profile = _profile(profile)
     ks = [k] if isinstance(k, int) else list(k)
     if len(references) != len(predictions):
         raise ValueError("references and predictions differ in length")
     stats["metric_calls"] += 1
     pairs = [(ref, prog) for ref, progs in zip(references, predictions) for prog in progs]
     with _cache_lock:
-        stats["cache_hits"] += sum(1 for p in pairs if p in _cache)
-    _score_programs(pairs)
+        stats["cache_hits"] += sum(1 for p in pairs if (profile,) + p in _cache)
+    _score_programs(pairs, profile)
     totals, correct = [], []
     with _cache_lock:
         for ref, progs in zip(references, predictions):
             totals.append(len(progs))
-            correct.append(sum(1 for prog in progs if _cache[(ref, prog)]))
+            correct.append(sum(1 for prog in progs if _cache[(profile, ref, prog)]))
     out = {}
     for kk in ks:
         if all(t >= kk for t in totals):
@@ -164,16 +184,19 @@ def prescore(resps, docs):
     lm-eval's own build_predictions*): scores every program of every
     document in one chunked, concurrent run, so the per-document pass_at_k
     calls are answered from memory. Returns resps unchanged."""
-    _score_programs([(_reference_of(doc), prog) for progs, doc in zip(resps, docs) for prog in progs])
+    _score_programs([(_reference_of(doc), prog) for progs, doc in zip(resps, docs) for prog in progs], _profile())
     return resps
 
 
 def build_predictions_chat(resps, docs):
-    """A filter for chat tasks: sends the raw responses to verdict with the
-    lm-eval-chat profile (verdict removes reasoning, extracts the code the
-    way lm-eval's chat extractor does, and runs it as code_eval would), and
-    returns, per document, the programs verdict ran: they are what lm-eval
-    logs as filtered_resps, and their verdicts are cached for pass_at_k."""
+    """A filter for chat tasks: sends the raw responses to verdict (profile
+    $VERDICT_PROFILE, default verdict: the program the model meant, run as
+    real Python; lm-eval-chat: verdict removes reasoning, extracts the code
+    the way lm-eval's chat extractor does, and runs it as code_eval would),
+    and returns, per document, the programs verdict ran: they are what
+    lm-eval logs as filtered_resps, and their verdicts are cached for
+    pass_at_k."""
+    profile = _profile()
     samples, where = [], []
     for d, (rs, doc) in enumerate(zip(resps, docs)):
         problem = {k: doc[k] for k in ("prompt", "test", "entry_point", "canonical_solution") if k in doc}
@@ -184,14 +207,14 @@ def build_predictions_chat(resps, docs):
     out = [[None] * len(rs) for rs in resps]
     if not samples:
         return out
-    report = _client().score(samples, benchmark=_benchmark_of(docs[0]["test"]), profile="lm-eval-chat", k=[1],
+    report = _client().score(samples, benchmark=_benchmark_of(docs[0]["test"]), profile=profile, k=[1],
                              include_programs=True)
     _check_complete(report)
     with _cache_lock:
         for (d, j), rec in zip(where, report["samples"]):
             program = rec.get("program") or ""
             out[d][j] = program
-            key = (_reference_of(docs[d]), program)
+            key = (profile, _reference_of(docs[d]), program)
             # Two responses can extract to one program; they then share a verdict.
             _cache[key] = _cache.get(key, False) or bool(rec["passed"])
     stats["scored"] += len(samples)

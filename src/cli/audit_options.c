@@ -54,6 +54,12 @@ static int parse_release(const char *arg, struct score_options *so)
 	return 0;
 }
 
+void audit_options_help(FILE *f)
+{
+	fputs(AUDIT_OPTIONS_HELP, f);
+	fputs(COMMON_OPTIONS_HELP, f);
+}
+
 int audit_options_parse(struct audit_options *o, int key, const char *arg, char *err, size_t errlen)
 {
 	struct score_options *so = &o->so;
@@ -75,6 +81,16 @@ int audit_options_parse(struct audit_options *o, int key, const char *arg, char 
 			snprintf(err, errlen, "unknown --profile '%s'", arg);
 			return -1;
 		}
+		return 1;
+	case AUDIT_OPT_HARNESS:
+		if (profile_parse_harness(arg, &so->harness, &so->no_harness) < 0) {
+			snprintf(err, errlen, "--harness: expected auto, lm-eval-chat, human-eval, evalplus, lcb or none, got '%s'",
+				 arg);
+			return -1;
+		}
+		return 1;
+	case AUDIT_OPT_HARNESS_RERUN_ALL:
+		so->harness_rerun_all = true;
 		return 1;
 	case 'k':
 		if (parse_ks(arg, so) < 0) {

@@ -8,6 +8,7 @@
 #include <getopt.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "base/options.h"
 #include "input/problem.h"
@@ -27,11 +28,15 @@ struct audit_options {
 /* getopt_long keys of the scoring options; a command's own options use
  * other keys (below 'A' or from AUDIT_OPT_OWN). */
 #define AUDIT_OPT_OWN 2000
+#define AUDIT_OPT_HARNESS 1900
+#define AUDIT_OPT_HARNESS_RERUN_ALL 1901
 #define AUDIT_SHORT_OPTIONS "k:j:"
 #define AUDIT_LONG_OPTIONS                                                          \
 	COMMON_LONG_OPTIONS, { "dataset", required_argument, NULL, 'd' },           \
 		{ "format", required_argument, NULL, 'F' },                         \
 		{ "profile", required_argument, NULL, 'P' },                        \
+		{ "harness", required_argument, NULL, AUDIT_OPT_HARNESS },          \
+		{ "harness-rerun-all", no_argument, NULL, AUDIT_OPT_HARNESS_RERUN_ALL }, \
 		{ "no-exec", no_argument, NULL, 'N' },                              \
 		{ "keep-reasoning", no_argument, NULL, 'R' },                       \
 		{ "no-reasoning-content", no_argument, NULL, 'C' },                 \
@@ -51,11 +56,22 @@ struct audit_options {
 #define AUDIT_OPTIONS_HELP                                                                                  \
 	"  --dataset PATH       problems (.jsonl or .jsonl.gz); not needed for lm-eval samples\n"             \
 	"  --format F           auto (default), lm-eval, evalplus, evalplus-results, plain, lcb\n"            \
-	"  --profile P          auto (default), lm-eval-chat, human-eval, evalplus, lcb\n"                    \
+	"  --profile P          verdict (default): the program the model meant, run as real Python with\n"  \
+	"                       the benchmark's own tests (docs/verdict-profile.md); or a faithful\n"        \
+	"                       profile, reproducing a harness exactly: lm-eval-chat, human-eval,\n"         \
+	"                       evalplus, lcb, or auto (the faithful one that fits the input)\n"             \
+	"  --harness H          with --profile verdict, the harness verdict reported beside the score:\n"    \
+	"                       auto (default: lm-eval-chat for chat answers, human-eval for raw\n"          \
+	"                       continuations, evalplus for HumanEval+, lcb for LiveCodeBench), one of\n"    \
+	"                       those by name, or none\n"                                                     \
+	"  --harness-rerun-all  run the harness's own job for every sample, even where this run's\n"         \
+	"                       verdict is provably its verdict (to check that shortcut)\n"                  \
 	"  -k K[,K...]          pass@k values (default 1)\n"                                                  \
 	"  -j N                 programs run in parallel (default: number of cores)\n"                        \
 	"  --keep-reasoning     do not remove <think>/harmony/Gemma reasoning before extraction\n"            \
 	"  --no-reasoning-content  never take code from reasoning_content\n"                                  \
+	"                       (under a faithful profile both are improvements over the harness,\n"        \
+	"                       whose own verdict is reported beside when they change the text)\n"          \
 	"  --no-forgery-check   let answers whose class rewrites == (and the like) or a program that\n"       \
 	"                       rebinds builtins pass, as the harnesses do (default: such a sample\n"         \
 	"                       fails, flagged forged_result)\n"                                               \
@@ -73,7 +89,11 @@ struct audit_options {
 	"  --since DATE, --until DATE   LiveCodeBench: contest_date window (YYYY-MM-DD)\n"                    \
 	"  --release vN         LiveCodeBench: the window of release v1..v6 (contest dates up to\n"           \
 	"                       2024-02, 2024-05, 2024-07, 2024-09, 2025-01, 2025-04); the rows carry\n"      \
-	"                       no release field, so a release's own list may differ by a few problems\n" COMMON_OPTIONS_HELP
+	"                       no release field, so a release's own list may differ by a few problems\n"
+
+/* Print AUDIT_OPTIONS_HELP and the common options' help (two strings: one
+ * would pass the 4095 characters a C compiler must accept in a literal). */
+void audit_options_help(FILE *f);
 
 void audit_options_init(struct audit_options *o);
 

@@ -23,9 +23,10 @@ static void usage(FILE *f)
 		"                       each raw completion and program to its record)\n"
 		"  --html FILE          also write the report as one self-contained HTML page (\"-\": stdout):\n"
 		"                       figures, charts, and every sample with its completion and program\n"
-		"  --no-exec            audits only: run nothing\n" AUDIT_OPTIONS_HELP
-		"\nExit status: 0 scored, 1 scored but incomplete (sandbox errors, invalid samples or skipped\n"
-		"lines), 2 usage or input error.\n");
+		"  --no-exec            audits only: run nothing\n");
+	audit_options_help(f);
+	fprintf(f, "\nExit status: 0 scored, 1 scored but incomplete (sandbox errors, invalid samples or skipped\n"
+		   "lines), 2 usage or input error.\n");
 }
 
 int cmd_audit(int argc, char **argv)

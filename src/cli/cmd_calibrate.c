@@ -19,7 +19,7 @@ static void usage(FILE *f)
 		   "Run every canonical solution of the dataset under the profile and limits an audit would use,\n"
 		   "and list the tasks no solution can pass here (cached per dataset hash and limits).\n\n"
 		   "  --dataset PATH       problems (.jsonl or .jsonl.gz)\n"
-		   "  --profile P          human-eval (default for HumanEval forms) or evalplus\n"
+		   "  --profile P          verdict (default), human-eval or evalplus\n"
 		   "  -j N                 programs run in parallel (default: number of cores)\n"
 		   "  --json               print one JSON object\n"
 		   "  --cache-dir DIR      where calibrations are kept (default $XDG_CACHE_HOME/verdict)\n"

@@ -56,9 +56,10 @@ static void usage(FILE *f)
 		"                       with their intervals drawn, the flips as a grid of tasks x runs, each\n"
 		"                       flip opening the two programs side by side (reports saved with\n"
 		"                       `audit --json --explain` hold the programs)\n");
-	fprintf(f, "\nScoring options, for RUNs that are samples files (as in `verdict audit`):\n" AUDIT_OPTIONS_HELP
-		"\nExit status: 0 compared, 1 compared but a run is incomplete (sandbox errors, invalid\n"
-		"samples or unread lines: marked in the output), 2 usage or input error.\n");
+	fprintf(f, "\nScoring options, for RUNs that are samples files (as in `verdict audit`):\n");
+	audit_options_help(f);
+	fprintf(f, "\nExit status: 0 compared, 1 compared but a run is incomplete (sandbox errors, invalid\n"
+		   "samples or unread lines: marked in the output), 2 usage or input error.\n");
 }
 
 struct run_spec {

@@ -131,7 +131,7 @@ enum MHD_Result do_info(struct exchange *x)
 		cJSON_AddBoolToObject(caps, "warm_pool", scorer_uses_pool(c->scorer));
 	}
 	cJSON *profiles = cJSON_AddArrayToObject(o, "profiles");
-	for (int p = PROFILE_AUTO; profiles && p <= PROFILE_LCB; p++)
+	for (int p = PROFILE_AUTO; profiles && p <= PROFILE_LAST; p++)
 		cJSON_AddItemToArray(profiles, cJSON_CreateString(profile_name((enum profile)p)));
 	cJSON *benches = cJSON_AddArrayToObject(o, "benchmarks");
 	for (int b = BENCH_HUMANEVAL; benches && b <= BENCH_LIVECODEBENCH; b++)

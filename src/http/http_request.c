@@ -154,7 +154,19 @@ static int parse_profile(struct parse *ps, const cJSON *root)
 		return 0;
 	if (!cJSON_IsString(p) || profile_parse(p->valuestring, &ps->out->so.profile) < 0)
 		return fail(ps->err, 400, "profile",
-			    "'profile' must be one of auto, lm-eval-chat, human-eval, evalplus, lcb");
+			    "'profile' must be one of verdict, auto, lm-eval-chat, human-eval, evalplus, lcb");
+	return 0;
+}
+
+/* The harness verdict reported beside the score (docs/verdict-profile.md). */
+static int parse_harness(struct parse *ps, const cJSON *root)
+{
+	const cJSON *h = cJSON_GetObjectItemCaseSensitive(root, "harness");
+	if (!h || cJSON_IsNull(h))
+		return 0;
+	if (!cJSON_IsString(h) || profile_parse_harness(h->valuestring, &ps->out->so.harness, &ps->out->so.no_harness) < 0)
+		return fail(ps->err, 400, "harness",
+			    "'harness' must be one of auto, lm-eval-chat, human-eval, evalplus, lcb, none");
 	return 0;
 }
 
@@ -448,7 +460,7 @@ static const char *const top_fields[] = {
 	"limits",	   "include_programs",
 	"strip_reasoning", "use_reasoning_content",
 	"rerun_timeouts",  "exec",
-	"forgery_check",
+	"forgery_check",   "harness",
 };
 
 static int check_fields(struct parse *ps, const cJSON *root)
@@ -472,7 +484,7 @@ static int parse_root(struct parse *ps, const cJSON *root)
 {
 	struct score_request *r = ps->out;
 	if (check_fields(ps, root) < 0 || parse_benchmark(ps, root) < 0 || parse_profile(ps, root) < 0 ||
-	    parse_k(ps, root) < 0 || parse_limits(ps, root) < 0 ||
+	    parse_harness(ps, root) < 0 || parse_k(ps, root) < 0 || parse_limits(ps, root) < 0 ||
 	    parse_bool(ps, root, "include_programs", &r->include_programs) < 0 ||
 	    parse_bool(ps, root, "strip_reasoning", &r->so.strip_reasoning) < 0 ||
 	    parse_bool(ps, root, "forgery_check", &r->so.forgery_check) < 0 ||

@@ -17,7 +17,8 @@ process is made non-dumpable first, so the child cannot reach it through
 
 The job kinds live in their own modules: verdict_kind_assert (HumanEval),
 verdict_kind_evalplus (HumanEval+ ground truth and differential tests),
-verdict_kind_lcb (LiveCodeBench); forked children in verdict_child, what the
+verdict_kind_lcb (LiveCodeBench), verdict_kind_real and verdict_kind_real_lcb
+(the verdict profile: the same tests on the program run as real Python); forked children in verdict_child, what the
 kinds share in verdict_job.
 
 Importable: main(argv) does everything; importing does nothing but imports.
@@ -32,6 +33,8 @@ import sys
 import verdict_kind_assert
 import verdict_kind_evalplus
 import verdict_kind_lcb
+import verdict_kind_real
+import verdict_kind_real_lcb
 from verdict_child import EXIT_OK, EXIT_RUNNER_ERROR, RESULT_FD, make_non_dumpable, no_lone_surrogates
 from verdict_job import RunnerError, field
 
@@ -41,6 +44,11 @@ KIND_FUNCS = {
     "evalplus": verdict_kind_evalplus.kind_evalplus,
     "lcb_functional": verdict_kind_lcb.kind_lcb_functional,
     "lcb_stdin": verdict_kind_lcb.kind_lcb_stdin,
+    # The verdict profile: the same tests on the program run as real Python.
+    "real_assert": verdict_kind_real.kind_real_assert,
+    "real_evalplus": verdict_kind_real.kind_real_evalplus,
+    "real_lcb_functional": verdict_kind_real_lcb.kind_real_lcb_functional,
+    "real_lcb_stdin": verdict_kind_real_lcb.kind_real_lcb_stdin,
 }
 
 
@@ -101,6 +109,9 @@ def prepare_program(job, ctx):
     if not isinstance(ext, dict):
         raise RunnerError("job field 'extract' must be an object")
     mode = field(ext, "mode", str)
+    if mode == "verdict":
+        import verdict_harness
+        return verdict_harness.prepare(ext, ctx.channel.write)
     import verdict_extract  # written by the extraction owner; lazy on purpose
     if mode == "lm-eval-chat":
         blocks = field(ext, "blocks", list)

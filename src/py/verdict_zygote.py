@@ -265,8 +265,8 @@ def g_run(job):
 
 
 def g_run_fast_assert(job):
-    """The assert kind run by this process alone, the warm parent playing the
-    runner's parent: the job is read and deleted, the extraction (CPython's
+    """The assert kind (or the verdict profile's real_assert) run by this
+    process alone, the warm parent playing the runner's parent: the job is read and deleted, the extraction (CPython's
     parser, no candidate code yet) is reported first, then the candidate
     runs with the tests under the harness's guard. Reports go to a private
     pipe only the warm parent reads; this process holds no result channel
@@ -279,6 +279,10 @@ def g_run_fast_assert(job):
     job_data = vr.read_job("/tmp/job.json")
     ctx = vr.Context("/tmp", None)
     ctx.resource = resource
+    if job_data.get("kind") == "real_assert":
+        import verdict_kind_real
+        verdict_kind_real.fast_real_assert(job_data, send, ctx)
+        return
     ext = job_data.get("extract")
     if ext is not None:
         mode = vj.field(ext, "mode", str)
@@ -467,7 +471,7 @@ def run_direct(sock, job, bpf):
     the program process reports over a private pipe and the records the
     supervisor reads (nonce included) are written from here."""
     hint = job.header.get("hint") or {}
-    fast = hint.get("fast") == "assert" and isinstance(hint.get("nonce"), str)
+    fast = hint.get("fast") in ("assert", "real_assert") and isinstance(hint.get("nonce"), str)
     rfd = channel = -1
     if fast:
         rfd, job.report_fd = os.pipe()
@@ -537,12 +541,12 @@ def write_fast_records(channel, hint, data, st, ru, wall_s):
             report = msg["report"]
     out = []
     if extraction is not None:
-        rec = {"nonce": nonce, "type": "extraction"}
-        rec.update({k: extraction.get(k) for k in ("program", "path", "detail")})
+        rec = {k: v for k, v in extraction.items() if k not in ("nonce", "type")}
+        rec.update({"nonce": nonce, "type": "extraction"})
         out.append(rec)
     if report is not None:
         rec = dict(report)
-        rec.update({"nonce": nonce, "type": "result", "kind": "assert", "profile": hint.get("profile"),
+        rec.update({"nonce": nonce, "type": "result", "kind": hint["fast"], "profile": hint.get("profile"),
                     "cpu_ms": (ru.ru_utime + ru.ru_stime) * 1000.0, "wall_ms": wall_s * 1000.0})
         out.append(rec)
     data = b"".join((json.dumps(r, separators=(",", ":")) + "\n").encode() for r in out)
@@ -644,6 +648,9 @@ def main():
     for name in sorted(os.listdir("/verdict")):
         if name.startswith("verdict_") and name.endswith(".py") and name != "verdict_zygote.py":
             __import__(name[:-3])
+    # The verdict profile's extraction, run once here: its caches are shared.
+    if "verdict_kind_real" in sys.modules:
+        sys.modules["verdict_kind_real"].warm_up()
     trust_loaded_classes()
     sock = socket.socket(fileno=3)
     # Everything imported so far is shared with every child; freezing it

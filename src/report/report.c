@@ -41,14 +41,14 @@ void report_print_table(FILE *f, const struct report_context *c, const struct sc
 	else
 		fprintf(f, "| %s | %zu | not run | %zu | %zu | %zu / %zu / %zu | %s |\n", label, a->n, a->empty, a->fenced,
 			a->chars_p10, a->chars_p50, a->chars_p90, verb);
-	if (r->profile == PROFILE_EVALPLUS)
+	if (r->per_input_limits)
 		fprintf(f, "\nprofile %s, isolation %s, limits per input max(1 s, 4 x the canonical time) of CPU "
 			   "(wall 3x), 4096 MiB\n",
 			profile_name(r->profile), jail_level_name(r->level));
 	else
 		fprintf(f, "\nprofile %s, isolation %s, limits %.1f s CPU%s (wall %.1f s), %llu MiB\n",
 			profile_name(r->profile), jail_level_name(r->level), r->cpu_limit_ms / 1000.0,
-			r->profile == PROFILE_LCB ? " per test" : "", r->wall_limit_ms / 1000.0,
+			r->bench == BENCH_LIVECODEBENCH ? " per test" : "", r->wall_limit_ms / 1000.0,
 			(unsigned long long)(r->memory_bytes >> 20));
 	if (r->executed) {
 		fprintf(f, "pass@k:");
@@ -67,6 +67,7 @@ void report_print_table(FILE *f, const struct report_context *c, const struct sc
 			if (r->counts[s])
 				fprintf(f, " %s %zu", sample_status_name((enum sample_status)s), r->counts[s]);
 		fprintf(f, "\n");
+		report_harness_line(f, r);
 		struct plus_drop drop;
 		if (plus_drop_from_score(r, c->set, &drop) == 0 && drop.available && drop.tasks) {
 			fprintf(f, "HumanEval+ ");
@@ -123,6 +124,10 @@ void report_print_explain(FILE *f, const struct report_context *c, const struct 
 		const struct sample *s = &c->set->v[i];
 		fprintf(f, "=== %s #%zu: %s via %s [%s]%s%s\n", s->task_id, s->index, sample_status_name(v->status),
 			profile_name(v->profile), v->path[0] ? v->path : "-", v->detail[0] ? ": " : "", v->detail);
+		if (v->harness.on && v->harness.differs)
+			fprintf(f, "    %s would say %s (%s)%s%s\n", profile_name(v->harness.profile),
+				sample_status_name(v->harness.status), v->harness.label, v->harness.detail[0] ? ": " : "",
+				v->harness.detail);
 		if (v->program)
 			fprintf(f, "%s\n", v->program);
 	}
@@ -152,7 +157,10 @@ static cJSON *sample_json(const struct report_context *c, const struct score_rep
 	if (ex) {
 		cJSON_AddStringToObject(ex, "profile", profile_name(v->profile));
 		cJSON_AddStringToObject(ex, "path", v->path[0] ? v->path : "none");
+		cJSON *notes = v->notes ? cJSON_Parse(v->notes) : NULL;
+		cJSON_AddItemToObject(ex, "notes", notes ? notes : cJSON_CreateArray());
 	}
+	report_sample_harness(o, r, v);
 	cJSON_AddNumberToObject(o, "wall_ms", (double)v->wall_ms);
 	cJSON_AddNumberToObject(o, "cpu_ms", (double)v->cpu_ms);
 	cJSON_AddNumberToObject(o, "peak_rss_kb", (double)v->peak_rss_kb);
@@ -286,6 +294,9 @@ cJSON *report_json(const struct report_context *c, const struct score_report *r)
 				cJSON_AddNumberToObject(cal, "pass_at_1_excluding_unpassable", r->pass_at_1_excl_unpassable);
 		}
 	}
+	cJSON *harness = report_harness_json(r);
+	if (harness)
+		cJSON_AddItemToObject(o, "harness", harness);
 	if (r->n_groups) {
 		cJSON *gr = cJSON_AddObjectToObject(o, "groups");
 		for (size_t g = 0; gr && g < r->n_groups; g++) {

@@ -33,6 +33,14 @@ void report_print_explain(FILE *f, const struct report_context *c, const struct 
 /* New JSON object (caller frees), NULL when out of memory. */
 cJSON *report_json(const struct report_context *c, const struct score_report *r);
 
+/* report_harness.c: the harness beside the score. The table's line ("lm-eval-chat
+ * would report 0.4695 (77/164); 9 samples differ: ..."), nothing when there
+ * is no harness; the report's `harness` block (a new object, or a JSON null
+ * when there is none; NULL when out of memory); a sample's `harness` member. */
+void report_harness_line(FILE *f, const struct score_report *r);
+cJSON *report_harness_json(const struct score_report *r);
+void report_sample_harness(cJSON *o, const struct score_report *r, const struct sample_verdict *v);
+
 /* Remove the long texts (completion, reasoning, program) from every record
  * of a report object's samples[]. */
 void report_json_drop_texts(cJSON *report);

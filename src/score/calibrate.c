@@ -9,13 +9,16 @@
 #include "score/scorer_internal.h"
 
 /* Which runner semantics the canonical solutions are checked with. */
-static const char *calibration_mode(enum profile p)
+static const char *calibration_mode(enum profile p, const struct dataset *ds)
 {
 	switch (p) {
 	case PROFILE_EVALPLUS:
 		return "evalplus";
 	case PROFILE_LCB:
 		return NULL;
+	case PROFILE_VERDICT:
+		/* The benchmark's own tests, run as real Python. */
+		return ds && ds->form == FORM_EVALPLUS ? "verdict-evalplus" : "verdict-assert";
 	case PROFILE_AUTO:
 	case PROFILE_LM_EVAL_CHAT:
 	case PROFILE_HUMAN_EVAL:
@@ -122,7 +125,7 @@ int calibrate_run(struct scorer *sc, const struct score_options *so, const struc
 	enum profile prof = so->profile;
 	if (prof == PROFILE_AUTO)
 		prof = ds && ds->form == FORM_EVALPLUS ? PROFILE_EVALPLUS : ds && ds->form == FORM_LCB ? PROFILE_LCB : PROFILE_HUMAN_EVAL;
-	const char *mode = calibration_mode(prof);
+	const char *mode = calibration_mode(prof, ds);
 	if (!mode || (ds && ds->form == FORM_LCB)) {
 		out->not_applicable = true;
 		return 0;
@@ -184,7 +187,8 @@ int calibrate_run(struct scorer *sc, const struct score_options *so, const struc
 		}
 	}
 	struct score_options co = *so;
-	co.profile = prof == PROFILE_EVALPLUS ? PROFILE_EVALPLUS : PROFILE_HUMAN_EVAL;
+	co.profile = prof == PROFILE_EVALPLUS || prof == PROFILE_VERDICT ? prof : PROFILE_HUMAN_EVAL;
+	co.no_harness = true;
 	co.n_ks = 1;
 	co.ks[0] = 1;
 	co.exec = true;

@@ -1,4 +1,4 @@
-/* Canonical outputs for the evalplus profile (see expected.h).
+/* Canonical outputs for evalplus's tests (the evalplus and verdict profiles; see expected.h).
  *
  * For each HumanEval+ task scored with the evalplus profile, the canonical
  * solution is run once in the jail on every base and plus input (the
@@ -270,8 +270,9 @@ int expected_prepare(struct scorer *sc, const struct dataset *ds, const struct s
 	e->cache_dir = sc->cache_dir;
 	for (size_t i = 0; i < set->n; i++) {
 		const struct problem *p = probs[i];
-		if (profiles[i] != PROFILE_EVALPLUS || !p || !p->base_input || !p->canonical_solution || !p->prompt ||
-		    !p->entry_point)
+		/* The verdict profile runs evalplus's tests on HumanEval+'s native form too. */
+		bool wants = profiles[i] == PROFILE_EVALPLUS || profiles[i] == PROFILE_VERDICT;
+		if (!wants || !p || !p->base_input || !p->canonical_solution || !p->prompt || !p->entry_point)
 			continue;
 		char key[65];
 		if (ds && dataset_find(ds, p->task_id) == p)

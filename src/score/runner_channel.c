@@ -94,15 +94,16 @@ void runner_run(struct scorer *sc, const cJSON *job, const char *nonce, const st
 	static const char *const numpy[] = { "numpy", NULL };
 	if (strstr(job_text, "numpy") || strstr(job_text, "\"kind\":\"evalplus\""))
 		spec.warm_modules = numpy;
-	/* assert jobs (HumanEval-style) can be run by the warm parent itself
+	/* assert and real_assert jobs (HumanEval-style) can be run by the warm parent itself
 	 * as the runner's parent, saving a process per run: it needs the nonce
 	 * and the profile for the records. */
 	char hint[160];
 	const cJSON *kind = cJSON_GetObjectItemCaseSensitive(job, "kind");
 	const cJSON *prof = cJSON_GetObjectItemCaseSensitive(job, "profile");
-	if (cJSON_IsString(kind) && strcmp(kind->valuestring, "assert") == 0 && cJSON_IsString(prof)) {
-		snprintf(hint, sizeof(hint), "{\"fast\": \"assert\", \"nonce\": \"%s\", \"profile\": \"%s\"}", nonce,
-			 prof->valuestring);
+	if (cJSON_IsString(kind) && (strcmp(kind->valuestring, "assert") == 0 || strcmp(kind->valuestring, "real_assert") == 0) &&
+	    cJSON_IsString(prof)) {
+		snprintf(hint, sizeof(hint), "{\"fast\": \"%s\", \"nonce\": \"%s\", \"profile\": \"%s\"}",
+			 kind->valuestring, nonce, prof->valuestring);
 		spec.warm_hint = hint;
 	}
 	if (sc->pool)

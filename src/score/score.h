@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "score/audit.h"
+#include "score/harness.h"
 #include "jail.h"
 #include "input/problem.h"
 #include "score/profile.h"
@@ -39,10 +40,20 @@ const struct jail_config *scorer_jail(const struct scorer *s);
 
 struct score_options {
 	enum benchmark bench;
-	enum profile profile;	    /* PROFILE_AUTO: chosen from the samples and dataset */
+	enum profile profile;	    /* default PROFILE_VERDICT; PROFILE_AUTO: the faithful one for the input */
 	bool strip_reasoning;	    /* remove <think>, harmony analysis, Gemma thoughts (default on) */
-	bool use_reasoning_content; /* empty content + reasoning_content: take code from it (default on) */
-	bool compare_harness;	    /* re-run changed samples without the two steps above (default on) */
+	bool use_reasoning_content; /* take code from reasoning_content when the answer has none (default on) */
+	/* The harness verdict beside each sample (harness.h): the faithful
+	 * profile `harness` (PROFILE_AUTO: the one that fits the input) on the
+	 * raw completion, unless no_harness. Under a faithful profile it is the
+	 * same profile without reasoning handling. compare_harness false is
+	 * no_harness (the older option's name). harness_rerun_all: run the
+	 * faithful job for every sample, even where this run's verdict is
+	 * provably its verdict (a check of that shortcut). */
+	enum profile harness;
+	bool no_harness;
+	bool compare_harness;
+	bool harness_rerun_all;
 	bool forgery_check;	    /* forged answers fail (verdict_forgery.py; default on) */
 	uint32_t timeout_ms;	    /* CPU per program (0: profile default: 3000; LCB 6000 per test) */
 	double wall_factor;	    /* wall cap = factor x CPU limit (default 3) */
@@ -69,7 +80,9 @@ void score_options_default(struct score_options *o);
 struct sample_verdict {
 	enum sample_status status;
 	bool passed;
-	bool harness_passed; /* the verdict with reasoning handling off: what the harness gives */
+	bool harness_passed; /* the harness verdict beside (harness.passed), or passed when there is none */
+	struct harness_verdict harness;
+	char *notes;	     /* verdict profile: the extraction's choices, a JSON array of strings (owned) */
 	unsigned flags;	     /* enum verdict_flag bits */
 	enum profile profile;
 	char path[48];	     /* extraction path */
@@ -113,6 +126,26 @@ struct group_summary {
 	double pass_sum; /* sum of per-task pass@1; mean = pass_sum / n_tasks */
 };
 
+/* The harness block of a report: the faithful profile's pass@k over the
+ * same samples, and the samples whose verdicts differ, by cause. */
+struct harness_cause_count {
+	enum harness_cause cause;
+	char label[64];
+	size_t n;
+};
+
+struct harness_summary {
+	bool on;
+	enum profile profile;
+	struct passk_value passk[SCORE_MAX_K];
+	size_t n_passk;
+	size_t passed, scored;	/* samples the harness passes, of those scored */
+	size_t ran;		/* faithful jobs run (the others were this run's) */
+	size_t differ;		/* samples whose two verdicts differ */
+	struct harness_cause_count *causes; /* by count, then label */
+	size_t n_causes;
+};
+
 struct score_report {
 	enum benchmark bench;
 	enum profile profile;
@@ -127,12 +160,14 @@ struct score_report {
 	struct group_summary *groups;
 	size_t n_groups;
 	struct audit audit;
-	size_t reasoning_changed; /* verdicts changed by reasoning removal / reasoning_content */
+	struct harness_summary harness;
+	size_t reasoning_changed; /* verdicts that differ from the harness's by reasoning handling */
 	size_t flaky;
 	size_t forged; /* samples failed for a forged answer (VF_FORGED_RESULT) */
 	size_t ref_known, ref_agree; /* agreement with recorded harness verdicts */
 	size_t skipped;		     /* samples outside the date window or of unknown tasks (skip_unknown) */
 	bool complete;		     /* no sandbox_error and nothing invalid */
+	bool per_input_limits;	     /* evalplus's tests ran: limits per input from the canonical times */
 	bool executed;
 	/* calibration: tasks no solution can pass under this profile and limits */
 	char **unpassable;

@@ -8,6 +8,7 @@
 #include <pthread.h>
 
 #include "jail.h"
+#include "score/job.h"
 #include "score/runner_channel.h"
 #include "score/scorer_internal.h"
 
@@ -19,6 +20,7 @@ struct batch_ctx {
 	struct score_report *rep;
 	const struct problem **probs; /* per sample, NULL when invalid */
 	enum profile *profiles;
+	enum profile *harnesses;       /* the faithful profile beside each sample; PROFILE_AUTO: none */
 	struct expected_set *expected; /* evalplus canonical outputs */
 	size_t *order;		       /* batch item -> sample index, longest first; NULL: input order */
 	struct jail_limits limits;
@@ -44,6 +46,32 @@ void verdict_set_detail(struct sample_verdict *v, const char *fmt, ...) __attrib
 void verdict_decide(const struct runner_outcome *ro, struct sample_verdict *v);
 /* The official metadata of an LCB failure, kept with the verdict. */
 void verdict_read_lcb_result(const cJSON *result, struct sample_verdict *v);
+
+/* harness.c: what the verdict profile's run reported for the harness
+ * beside it (the extraction's choices, whether the harness's program is
+ * the same, what the run did that the harness treats differently). */
+#define RUN_FACTS_MAX_DIFFERS 8
+struct run_facts {
+	bool same_program;  /* the harness would run this very program */
+	bool differs_known; /* the run said what the harness would treat differently */
+	char differs[RUN_FACTS_MAX_DIFFERS][48];
+	size_t n_differs;
+	char cause[64];	    /* the extraction's most telling note, as a cause's label ("CRLF fences") */
+	char first_note[96];
+	unsigned flags;	    /* VF_* of the runner's extraction */
+	char *notes;	    /* the extraction's notes, a JSON array (owned) */
+};
+void run_facts_read(const struct runner_outcome *ro, struct run_facts *f);
+void run_facts_free(struct run_facts *f);
+/* This run's verdict is provably the harness's (same program, nothing the
+ * harness would treat differently, an outcome no limit decided). */
+bool harness_can_infer(const struct problem *p, enum job_family fam, const struct sample_verdict *v,
+		       const struct run_facts *f);
+/* v->harness.cause and label, when v->harness.differs (f: the verdict
+ * profile's facts, NULL under a faithful profile). */
+void harness_explain(struct sample_verdict *v, const struct run_facts *f);
+/* The harness block of the summary (after the tasks are known). */
+void harness_summarise(struct batch_ctx *b);
 
 /* summary.c: counts, tasks, pass@k and groups; then the audits. */
 void score_summarise(struct batch_ctx *b);

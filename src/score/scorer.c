@@ -19,6 +19,9 @@ static const char *const runner_modules[] = {
 	"verdict_kind_assert.py", "verdict_kind_evalplus.py", "verdict_kind_lcb.py",
 	"verdict_extract.py", "verdict_values.py", "verdict_guard.py",
 	"verdict_lcb.py", "verdict_evalplus.py", "verdict_forgery.py", "verdict_tracing.py",
+	/* the verdict profile: execution, the harness beside it */
+	"verdict_kind_real.py", "verdict_kind_real_lcb.py", "verdict_real.py", "verdict_observe.py",
+	"verdict_harness.py",
 	/* the `verdict` profile's extraction (verdict_meant.meant_program) */
 	"verdict_meant.py", "verdict_fences.py", "verdict_markup.py", "verdict_prose.py",
 	"verdict_pieces.py", "verdict_units.py", "verdict_task.py", "verdict_choose.py",

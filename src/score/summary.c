@@ -99,6 +99,9 @@ void score_summarise(struct batch_ctx *b)
 				verdict_set_detail(v, "empty completion");
 			}
 		}
+		if (v->harness.on && v->harness.status != ST_PASSED && sample_status_scored(v->harness.status) &&
+		    raw_is_empty(&set->v[i]))
+			v->harness.status = ST_EMPTY;
 		r->counts[v->status]++;
 		if (!sample_status_scored(v->status))
 			r->complete = false;
@@ -108,8 +111,11 @@ void score_summarise(struct batch_ctx *b)
 			r->flaky++;
 		if (v->flags & VF_FORGED_RESULT)
 			r->forged++;
+		/* Recorded harness verdicts are compared with the faithful
+		 * verdicts: the harness beside, or a faithful profile's own. */
 		int ref = set->v[i].ref_passed;
-		if (ref >= 0 && r->executed && sample_status_scored(v->status)) {
+		bool faithful = v->harness.on || profile_is_faithful(v->profile);
+		if (ref >= 0 && faithful && r->executed && sample_status_scored(v->status)) {
 			v->ref_agrees = v->harness_passed == (ref == 1);
 			r->ref_known++;
 			r->ref_agree += (size_t)v->ref_agrees;
@@ -170,6 +176,7 @@ void score_summarise(struct batch_ctx *b)
 		r->tasks[t].pass_at_1 = e;
 	}
 	group_tasks(r);
+	harness_summarise(b);
 }
 
 void score_audit(struct batch_ctx *b)
