@@ -962,6 +962,23 @@ def _():
     check_eq((r["status"], r["error_code"], r["metadata"]["error"]), ("timeout", -3, "TimeoutException()"))
 
 
+@test("lcb_stdin: the process is waited for itself, not through its pipes")
+def _():
+    # Pipes closed long before the exit: the exit status still decides.
+    late = ("import os, sys, time\nprint(6, flush=True)\nsys.stderr.flush()\n"
+            "os.close(1)\nos.close(2)\ntime.sleep(0.3)\nos._exit(%d)\n")
+    r = lcbs(late % 0, [("", "6")])
+    check_eq((r["status"], r["error_code"]), ("error", -5))
+    check_eq(r["died"], {"exit_code": 0, "signal": None})
+    # Pipes closed, then a loop: the time limit still ends it.
+    r = lcbs("import os\nos.close(1)\nos.close(2)\nwhile True:\n    pass\n", [("", "1")], limit=1)
+    check_eq((r["status"], r["error_code"]), ("timeout", -3))
+    # Many quick tests in a row, each reaped as it ends.
+    tests = [("%d\n" % i, "%d" % (2 * i)) for i in range(25)]
+    r = lcbs("print(2 * int(input()))\n", tests)
+    check_eq((r["status"], r["tests_run"]), ("passed", 25))
+
+
 @test("lcb_stdin: exit() and sys.exit(3) end the program normally; quit() is -4; os._exit is -5")
 def _():
     check_eq(lcbs("print(6)\nexit()\nprint(7)\n", [("", "6")])["status"], "passed")

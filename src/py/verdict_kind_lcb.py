@@ -303,6 +303,14 @@ def spawn(ctx, argv, cwd, stdin_bytes, limit_s):
     fin, fout, ferr = p.stdin.fileno(), p.stdout.fileno(), p.stderr.fileno()
     for fd in (fin, fout, ferr):
         os.set_blocking(fd, False)
+    # The child itself is in the select set: a pidfd becomes readable when
+    # it exits. Without it, a child that has closed its pipes (every child,
+    # at exit) could only be noticed by polling, and a poll interval is
+    # time lost on every test (it was 0.5 s: most of a stdin test's wall).
+    try:
+        pidfd = os.pidfd_open(p.pid)
+    except (AttributeError, OSError):
+        pidfd = None  # a kernel or policy without pidfd_open: poll briefly
     pending = memoryview(stdin_bytes)
     if not pending:
         p.stdin.close()
@@ -332,12 +340,17 @@ def spawn(ctx, argv, cwd, stdin_bytes, limit_s):
                 status, rusage = st, ru
         if status is not None and not open_r:
             break
+        rlist = list(open_r)
         wlist = [fin] if fin is not None else []
-        timeout = 0.05 if status is not None else max(0.0, min(0.5, deadline - now))
-        if status is not None and killed:
-            timeout = 0
+        if status is not None:
+            timeout = 0 if killed else 0.05
+        elif pidfd is not None:
+            rlist.append(pidfd)
+            timeout = max(0.0, deadline - now)
+        else:
+            timeout = max(0.0, min(0.5 if open_r else 0.005, deadline - now))
         try:
-            rr, ww, _ = select.select(list(open_r), wlist, [], timeout)
+            rr, ww, _ = select.select(rlist, wlist, [], timeout)
         except InterruptedError:
             continue
         if status is not None and not rr:
@@ -354,6 +367,8 @@ def spawn(ctx, argv, cwd, stdin_bytes, limit_s):
                 p.stdin.close()
                 fin = None
         for fd in rr:
+            if fd == pidfd:
+                continue  # exited: reaped at the top of the loop
             try:
                 chunk = os.read(fd, 1 << 16)
             except BlockingIOError:
@@ -372,6 +387,8 @@ def spawn(ctx, argv, cwd, stdin_bytes, limit_s):
                 err += chunk
                 if len(err) > 2 * STDERR_TAIL:
                     del err[:len(err) - STDERR_TAIL]
+    if pidfd is not None:
+        os.close(pidfd)
     kill()
     for f in (p.stdin, p.stdout, p.stderr):
         try:
