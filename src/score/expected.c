@@ -43,6 +43,7 @@ struct expected_set {
 	const char *cache_dir;
 	struct expected_task *v;
 	size_t n;
+	uint64_t runs, cpu_ms; /* canonical runs made (atomic adds) */
 };
 
 static int add_task(struct expected_set *e, const struct problem *p, const char *key)
@@ -227,6 +228,8 @@ static void compute_one(void *arg, size_t k)
 	struct runner_outcome ro;
 	runner_run(cx->e->sc, job, nonce, &lim, NULL, 0, &ro);
 	cJSON_Delete(job);
+	__atomic_add_fetch(&cx->e->runs, 1, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&cx->e->cpu_ms, ro.jail.cpu_ms, __ATOMIC_RELAXED);
 	if (getenv("VERDICT_DEBUG_EXPECTED"))
 		fprintf(stderr, "expected %s: %s wall %llu ms cpu %llu ms record %zu bytes\n", t->p->task_id,
 			jail_status_name(ro.jail.status), (unsigned long long)ro.jail.wall_ms,
@@ -437,6 +440,12 @@ void expected_read_splits(const cJSON *result, struct sample_verdict *v)
 	v->has_splits = true;
 	v->base = split_status(base);
 	v->plus = split_status(plus);
+}
+
+void expected_run_totals(const struct expected_set *e, uint64_t *runs, uint64_t *cpu_ms)
+{
+	*runs = e ? e->runs : 0;
+	*cpu_ms = e ? e->cpu_ms : 0;
 }
 
 void expected_free(struct expected_set **ep)

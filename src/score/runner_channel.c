@@ -110,6 +110,11 @@ void runner_run(struct scorer *sc, const cJSON *job, const char *nonce, const st
 	else
 		jail_run(sc->jail, &spec, &out->jail);
 	free(job_text);
+	/* The run's processes are reaped inside its jail, so their CPU never
+	 * reaches verdict's own rusage: it is counted here, from the jail's
+	 * report. */
+	__atomic_add_fetch(&sc->stats.runs, 1, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&sc->stats.program_cpu_ms, out->jail.cpu_ms, __ATOMIC_RELAXED);
 	if (out->jail.channel.data)
 		parse_records(out->jail.channel.data, out->jail.channel.len, nonce, out);
 	if (out->jail.channel.truncated && !out->result && out->jail.status == JAIL_OK) {

@@ -8,6 +8,7 @@
 
 #include "input/lcb_problem.h"
 #include "input/lcb_tests.h"
+#include "score/dedup.h"
 #include "score/expected.h"
 #include "score/job.h"
 #include "score/score_batch.h"
@@ -35,8 +36,29 @@ static void limits_for(const struct batch_ctx *b, const struct problem *p, enum 
 	l->tmp_bytes = (64u << 20) + 3 * bytes;
 }
 
-/* Run the job for one text and decide. Returns the verdict in *v. */
-static void run_once(struct batch_ctx *b, size_t i, const struct job_text *jt, struct sample_verdict *v)
+/* Run `job` under `lim`, or take the outcome of the same run from the run
+ * cache when `reuse` allows it; a final outcome is kept there. */
+static void run_or_reuse(struct batch_ctx *b, cJSON *job, const char *nonce, const struct jail_limits *lim, bool reuse,
+			 struct runner_outcome *ro, struct sample_verdict *v)
+{
+	struct run_cache *cache = reuse && b->o->dedup ? b->sc->runs : NULL;
+	char key[65];
+	if (cache && run_cache_key(cache, job, lim, key) < 0)
+		cache = NULL;
+	if (cache && run_cache_load(cache, key, ro) == 0) {
+		v->reused = REUSE_CACHE;
+		return;
+	}
+	runner_run(b->sc, job, nonce, lim, NULL, 0, ro);
+	__atomic_add_fetch(&b->runs, 1, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&b->program_cpu_ms, ro->jail.cpu_ms, __ATOMIC_RELAXED);
+	if (cache)
+		(void)run_cache_store(cache, key, ro); /* a cache that cannot be written costs only re-runs */
+}
+
+/* Run the job for one text and decide. Returns the verdict in *v. A re-run
+ * (`reuse` false) neither reads nor feeds the run cache. */
+static void run_once(struct batch_ctx *b, size_t i, const struct job_text *jt, struct sample_verdict *v, bool reuse)
 {
 	const struct sample *s = &b->set->v[i];
 	const struct problem *p = b->probs[i];
@@ -94,7 +116,7 @@ static void run_once(struct batch_ctx *b, size_t i, const struct job_text *jt, s
 		lim.max_procs = 32;
 	}
 	struct runner_outcome ro;
-	runner_run(b->sc, job, nonce, &lim, NULL, 0, &ro);
+	run_or_reuse(b, job, nonce, &lim, reuse, &ro, v);
 	cJSON_Delete(job);
 	verdict_decide(&ro, v);
 	if (b->o->keep_programs && ro.extraction) {
@@ -134,7 +156,7 @@ void score_run_item(void *ctx, size_t k)
 		return;
 	}
 	v->flags |= jt.flags;
-	run_once(b, i, &jt, v);
+	run_once(b, i, &jt, v, true);
 	v->harness_passed = v->status == ST_PASSED;
 	job_text_free(&jt);
 	if (jt_changed(b, s) && b->o->compare_harness) {
@@ -142,7 +164,7 @@ void score_run_item(void *ctx, size_t k)
 		struct sample_verdict h = { 0 };
 		struct job_text raw;
 		if (job_text_prepare(b->sc->extractor, s, false, false, &raw) == 0) {
-			run_once(b, i, &raw, &h);
+			run_once(b, i, &raw, &h, true);
 			job_text_free(&raw);
 			v->harness_passed = h.status == ST_PASSED;
 			if (v->harness_passed != (v->status == ST_PASSED))
@@ -152,7 +174,9 @@ void score_run_item(void *ctx, size_t k)
 	}
 	if (b->o->progress) {
 		pthread_mutex_lock(&b->progress_mu);
-		b->done++;
+		/* Identical samples waiting for this one are done with it when
+		 * they can take its verdict. */
+		b->done += 1 + (b->followers && dedup_reusable(v) ? b->followers[i] : 0);
 		b->o->progress(b->o->progress_ctx, b->done, b->set->n);
 		pthread_mutex_unlock(&b->progress_mu);
 	}
@@ -179,7 +203,7 @@ void score_rerun_one(void *ctx)
 	struct job_text jt;
 	if (job_text_prepare(r->b->sc->extractor, s, r->b->o->strip_reasoning, r->b->o->use_reasoning_content, &jt) < 0)
 		return;
-	run_once(r->b, r->i, &jt, &again);
+	run_once(r->b, r->i, &jt, &again, false);
 	job_text_free(&jt);
 	v->flags |= VF_RERUN;
 	if (again.status == ST_PASSED) {
