@@ -89,10 +89,12 @@ void runner_run(struct scorer *sc, const cJSON *job, const char *nonce, const st
 		spec.limits.output_keep_bytes = 64u << 20;
 	if (spec.limits.output_max_bytes == 0)
 		spec.limits.output_max_bytes = 256u << 20;
-	/* Runs that need numpy (HumanEval+ tests, evalplus comparisons) get a
+	/* Runs that need numpy (HumanEval+ tests, evalplus comparisons, the
+	 * digests of canonical outputs) get a
 	 * warm parent that has imported it. */
 	static const char *const numpy[] = { "numpy", NULL };
-	if (strstr(job_text, "numpy") || strstr(job_text, "\"kind\":\"evalplus\""))
+	if (strstr(job_text, "numpy") || strstr(job_text, "\"kind\":\"evalplus\"") ||
+	    strstr(job_text, "\"kind\":\"expected\""))
 		spec.warm_modules = numpy;
 	/* assert jobs (HumanEval-style) can be run by the warm parent itself
 	 * as the runner's parent, saving a process per run: it needs the nonce

@@ -18,7 +18,7 @@ static const char *const runner_modules[] = {
 	"verdict_runner.py", "verdict_job.py", "verdict_child.py",
 	"verdict_kind_assert.py", "verdict_kind_evalplus.py", "verdict_kind_lcb.py",
 	"verdict_extract.py", "verdict_values.py", "verdict_guard.py",
-	"verdict_lcb.py", "verdict_evalplus.py", "verdict_forgery.py",
+	"verdict_lcb.py", "verdict_evalplus.py", "verdict_forgery.py", "verdict_digest.py",
 };
 
 int scorer_create(const struct scorer_options *o, struct scorer **out, char *err, size_t errlen)
