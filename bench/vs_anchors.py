@@ -294,10 +294,18 @@ class Bench:
 
     # -- HumanEval+
     def evalplus_cache(self, fresh_dir):
+        """evalplus's dataset cache; with --quick, HumanEval+ holds only the
+        tasks scored (evalplus insists on every problem being attempted)."""
         os.makedirs(os.path.join(fresh_dir, "evalplus"), exist_ok=True)
         for src, name in ((self.he, "HumanEval.jsonl"), (self.hep, "HumanEvalPlus-v0.1.10.jsonl")):
             with gzip.open(src, "rb") as f, open(os.path.join(fresh_dir, "evalplus", name), "wb") as g:
-                shutil.copyfileobj(f, g)
+                if self.quick and src == self.hep:
+                    keep = {s["task_id"] for s in self.hep_samples()[0]}
+                    for line in f:
+                        if line.strip() and json.loads(line)["task_id"] in keep:
+                            g.write(line)
+                else:
+                    shutil.copyfileobj(f, g)
 
     def evalplus_anchor(self, samples_path, cache_home):
         res = samples_path.replace(".jsonl", ".eval_results.json")
