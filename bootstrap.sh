@@ -15,6 +15,9 @@ BUILD=${VERDICT_BUILD_DIR:-build}
 # the jail runs (with numpy for HumanEval+ tests).
 PACKAGES="meson ninja-build pkg-config gcc libc6-dev libseccomp-dev libcap-dev libcjson-dev \
 libpcre2-dev libmicrohttpd-dev zlib1g-dev python3 python3-numpy"
+# For the tests only: headless Chromium opens the HTML report pages (the
+# `browser` suite), with a font to draw their text.
+TEST_PACKAGES="chromium fonts-dejavu-core"
 
 missing_packages() {
 	out=""
@@ -65,6 +68,7 @@ serve)
 	exec "$BUILD/verdict" serve "$@"
 	;;
 test)
+	PACKAGES="$PACKAGES $TEST_PACKAGES"
 	build
 	# The jail must really work here: a missing layer fails instead of skipping.
 	export VERDICT_MUST_WORK=${VERDICT_MUST_WORK:-1}

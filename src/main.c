@@ -12,7 +12,9 @@ static void usage(FILE *f)
 		   "  check      report the isolation layers available and active on this host\n"
 		   "  run        run one Python file in the jail and print the result as JSON\n"
 		   "  audit      score a samples file and print pass@k with the audits\n"
+		   "  compare    compare runs on the same problems with paired statistics\n"
 		   "  calibrate  list the tasks of a dataset no solution can pass under the limits\n"
+		   "  report     render a saved report (audit --json, POST /score) as an HTML page\n"
 		   "  serve      score samples over HTTP (POST /score; docs/api.md)\n"
 		   "  version    print the version\n"
 		   "\n`verdict COMMAND --help` describes each command.\n");
@@ -31,8 +33,12 @@ int main(int argc, char **argv)
 		return cmd_run(argc - 1, argv + 1);
 	if (strcmp(cmd, "audit") == 0)
 		return cmd_audit(argc - 1, argv + 1);
+	if (strcmp(cmd, "compare") == 0)
+		return cmd_compare(argc - 1, argv + 1);
 	if (strcmp(cmd, "calibrate") == 0)
 		return cmd_calibrate(argc - 1, argv + 1);
+	if (strcmp(cmd, "report") == 0)
+		return cmd_report(argc - 1, argv + 1);
 	if (strcmp(cmd, "serve") == 0)
 		return cmd_serve(argc - 1, argv + 1);
 	if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {

@@ -286,13 +286,16 @@ def test_one_megabyte():
     dt = time.time() - t
     ok(path == "fenced 1/1" and cand == code.rstrip() and not detail["budget_exceeded"],
        "1 MB fenced completion with trailing prose: %s in %.1fs, %d parses" % (path, dt, detail["parse_calls"]))
-    ok(dt < 60, "1 MB completion finishes in bounded time (%.1fs)" % dt)
+    # Work, not seconds, is what the test can promise (times are printed).
+    ok(detail["charged_chars"] <= 3 * len(resp),
+       "1 MB completion: bounded work (%d characters parsed for %d)" % (detail["charged_chars"], len(resp)))
     resp = "```python\n" + code + "f(a b)\n" * 300 + "```"
     t = time.time()
     cand, path, detail = select(resp)
     dt = time.time() - t
-    ok(detail["budget_exceeded"] and 1 in detail["given_up"] and dt < 60,
-       "1 MB adversarial block: budget exceeded and reported in %.1fs" % dt)
+    ok(detail["budget_exceeded"] and 1 in detail["given_up"] and detail["charged_chars"] <= ve.DEFAULT_BUDGET_CHARS,
+       "1 MB adversarial block: budget exceeded and reported, %d characters parsed (%.1fs)"
+       % (detail["charged_chars"], dt))
 
 
 # ---- evalplus --------------------------------------------------------------
@@ -351,19 +354,29 @@ def test_sanitize():
     ok(detail["budget_exceeded"], "evalplus budget exceeded reported")
     code = big_completion()
     t = time.time()
-    out, detail = ve.evalplus_sanitize_detail("Sure:\n```python\n" + code + "```\n" + "More words.\n" * 50, "f3")
+    text = "Sure:\n```python\n" + code + "```\n" + "More words.\n" * 50
+    out, detail = ve.evalplus_sanitize_detail(text, "f3")
     dt = time.time() - t
-    ok(out == "def f3(x):\n    y = x + 1\n    return [i * y for i in range(10)]" and dt < 120,
-       "evalplus 1 MB completion: %.1fs, %d parses" % (dt, detail["parse_calls"]))
+    ok(out == "def f3(x):\n    y = x + 1\n    return [i * y for i in range(10)]"
+       and detail["charged_chars"] <= 3 * len(text),
+       "evalplus 1 MB completion: %d parses, %d characters parsed for %d (%.1fs)"
+       % (detail["parse_calls"], detail["charged_chars"], len(text), dt))
 
 
 def test_import_is_cheap():
     import subprocess
 
-    code = "import sys, time; sys.path.insert(0, %r); t = time.time(); import verdict_extract; " \
-           "print(time.time() - t)" % os.path.join(HERE, "..", "src", "py")
-    p = subprocess.run([sys.executable, "-X", "importtime", "-c", code], capture_output=True, text=True)
-    ok(p.returncode == 0 and float(p.stdout.strip()) < 0.5, "module imports quickly (%ss)" % p.stdout.strip())
+    # Importing does no work: it loads the parser's modules and nothing else
+    # (what it loads is checked, not how long it takes).
+    code = "import sys; sys.path.insert(0, %r); before = set(sys.modules); import verdict_extract; " \
+           "print(' '.join(sorted(set(sys.modules) - before)))" % os.path.join(HERE, "..", "src", "py")
+    p = subprocess.run([sys.executable, "-I", "-c", code], capture_output=True, text=True)
+    loaded = set(p.stdout.split())
+    allowed = {"verdict_extract", "ast", "_ast", "warnings", "contextlib", "collections", "enum", "functools",
+               "keyword", "operator", "reprlib", "types", "itertools", "_collections", "_functools", "_operator",
+               "collections.abc", "_warnings", "sys"}
+    ok(p.returncode == 0 and loaded <= allowed, "importing loads only the parser's modules (%s)"
+       % (" ".join(sorted(loaded - allowed)) or "ok"))
 
 
 def main():

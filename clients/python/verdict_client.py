@@ -35,7 +35,7 @@ import uuid
 
 __all__ = [
     "DEFAULT_URL", "Client", "VerdictError", "score", "merge_reports", "pass_at_k_estimate",
-    "format_table", "read_samples",
+    "format_table", "read_samples", "compare",
 ]
 
 DEFAULT_URL = os.environ.get("VERDICT_URL", "http://127.0.0.1:8080")
@@ -179,6 +179,9 @@ def merge_reports(reports, chunks_objects, ks):
                     for tid, t in tasks if tid not in unpassable]
             cal["pass_at_1_excluding_unpassable"] = sum(kept) / len(kept) if kept else 0.0
         summary["calibration"] = cal
+    if any("base_vs_plus" in r["summary"] for r in reports):
+        import verdict_compare
+        summary["base_vs_plus"] = verdict_compare.base_vs_plus(records)
     merged["summary"] = summary
 
     groups = [r.get("groups") for r in reports if r.get("groups")]
@@ -368,6 +371,16 @@ def score(samples, benchmark="humaneval", url=DEFAULT_URL, **kwargs):
 
 
 # --------------------------------------------------------------------- table --
+
+def compare(reports, **options):
+    """Compare reports of runs on the same problems (a fine-tune against its
+    base, a quantization ladder, ...) with paired statistics: the object
+    `verdict compare --json` prints (docs/schema.md, "The comparison").
+    Options: names, baseline, margin (percentage points), seed, resamples,
+    ks; see verdict_compare.compare, next to this file."""
+    import verdict_compare
+    return verdict_compare.compare(reports, **options)
+
 
 def format_table(report):
     """The table `verdict audit` prints, from a report."""

@@ -86,12 +86,20 @@ static void pad_and_run(const unsigned char *data, size_t len, bool big_endian_l
 		block(h, tail + 64);
 }
 
-void digest_sha256_hex(const void *data, size_t len, char out[65])
+void digest_sha256(const void *data, size_t len, unsigned char out[32])
 {
 	uint32_t h[8] = { 0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19 };
 	pad_and_run(data, len, true, sha256_block, h);
-	for (int i = 0; i < 8; i++)
-		snprintf(out + 8 * i, 9, "%08x", h[i]);
+	for (int i = 0; i < 32; i++)
+		out[i] = (unsigned char)(h[i / 4] >> (24 - 8 * (i % 4)));
+}
+
+void digest_sha256_hex(const void *data, size_t len, char out[65])
+{
+	unsigned char d[32];
+	digest_sha256(data, len, d);
+	for (int i = 0; i < 32; i++)
+		snprintf(out + 2 * i, 3, "%02x", d[i]);
 }
 
 static const uint32_t md5_k[64] = {

@@ -142,3 +142,43 @@ bool text_contains_stripped(const char *hay, size_t hay_len, const char *needle,
 		return false;
 	return memmem(hay, hay_len, needle + a, l) != NULL;
 }
+
+static bool is_digit(unsigned char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+int text_natural_cmp(const char *a, const char *b)
+{
+	const unsigned char *p = (const unsigned char *)a, *q = (const unsigned char *)b;
+	while (*p && *q) {
+		if (!is_digit(*p) || !is_digit(*q)) {
+			if (*p != *q)
+				return *p < *q ? -1 : 1;
+			p++;
+			q++;
+			continue;
+		}
+		const unsigned char *pe = p, *qe = q;
+		while (is_digit(*pe))
+			pe++;
+		while (is_digit(*qe))
+			qe++;
+		while (p + 1 < pe && *p == '0')
+			p++;
+		while (q + 1 < qe && *q == '0')
+			q++;
+		/* Without leading zeros, the longer number is the larger. */
+		if (pe - p != qe - q)
+			return pe - p < qe - q ? -1 : 1;
+		int c = memcmp(p, q, (size_t)(pe - p));
+		if (c)
+			return c < 0 ? -1 : 1;
+		p = pe;
+		q = qe;
+	}
+	if (*p || *q)
+		return *p ? 1 : -1;
+	int c = strcmp(a, b);
+	return (c > 0) - (c < 0);
+}

@@ -28,4 +28,9 @@ void text_py_strip(const char *s, size_t n, size_t *start, size_t *len);
 /* Does `needle` (stripped) occur in `hay`? Empty needles never match. */
 bool text_contains_stripped(const char *hay, size_t hay_len, const char *needle, size_t needle_len);
 
+/* Natural order of identifiers: runs of ASCII digits compare by their
+ * number ("HumanEval/9" < "HumanEval/10"), other bytes by value; ties
+ * ("a01", "a1") by strcmp, so the order is total. */
+int text_natural_cmp(const char *a, const char *b);
+
 #endif

@@ -557,6 +557,7 @@ static enum MHD_Result finish_score(struct exchange *x, struct score_request *re
 		.jail = s->cfg.jail,
 		.opts = &req->so,
 		.include_programs = req->include_programs,
+		.include_completions = req->include_programs,
 	};
 	return send_json(x, 200, report_json(&ctx, rep), (struct reply){ 0 });
 }

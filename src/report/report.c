@@ -2,9 +2,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
-#include "score/jail_json.h"
+#include "base/text.h"
+#include "report/plus_drop.h"
 #include "report/report.h"
+#include "score/jail_json.h"
 
 void report_bench_label(const struct report_context *c, const struct score_report *r, char *buf, size_t n)
 {
@@ -64,6 +67,12 @@ void report_print_table(FILE *f, const struct report_context *c, const struct sc
 			if (r->counts[s])
 				fprintf(f, " %s %zu", sample_status_name((enum sample_status)s), r->counts[s]);
 		fprintf(f, "\n");
+		struct plus_drop drop;
+		if (plus_drop_from_score(r, c->set, &drop) == 0 && drop.available && drop.tasks) {
+			fprintf(f, "HumanEval+ ");
+			plus_drop_print(f, &drop);
+		}
+		plus_drop_free(&drop);
 	}
 	fprintf(f, "audit: from_reasoning %zu, truncated_reasoning %zu, unterminated_fence %zu, no_code %zu",
 		a->from_reasoning, a->truncated_reasoning, a->unterminated_fence, a->no_code);
@@ -182,6 +191,15 @@ static cJSON *sample_json(const struct report_context *c, const struct score_rep
 				cJSON_AddBoolToObject(ref, "agrees", v->ref_agrees == 1);
 		}
 	}
+	/* The answer as the file gave it: the completion, or the full solution
+	 * of files that hold only that (evalplus results, LCB code_list). */
+	const char *raw = s->completion ? s->completion : s->solution ? s->solution : "";
+	cJSON_AddNumberToObject(o, "chars", (double)text_codepoints(raw, strlen(raw)));
+	if (c->include_completions) {
+		cJSON_AddStringToObject(o, "completion", raw);
+		if (s->reasoning)
+			cJSON_AddStringToObject(o, "reasoning", s->reasoning);
+	}
 	if (c->include_programs && v->program)
 		cJSON_AddStringToObject(o, "program", v->program);
 	return o;
@@ -195,6 +213,13 @@ cJSON *report_json(const struct report_context *c, const struct score_report *r)
 	char label[128], verb[64];
 	report_bench_label(c, r, label, sizeof(label));
 	cJSON_AddStringToObject(o, "verdict_version", VERDICT_VERSION);
+	char created[32];
+	time_t now = time(NULL);
+	struct tm tm;
+	if (gmtime_r(&now, &tm) && strftime(created, sizeof(created), "%Y-%m-%dT%H:%M:%SZ", &tm))
+		cJSON_AddStringToObject(o, "created", created);
+	if (c->source)
+		cJSON_AddStringToObject(o, "source", c->source);
 	cJSON_AddStringToObject(o, "benchmark", benchmark_name(r->bench));
 	cJSON_AddStringToObject(o, "bench_label", label);
 	cJSON_AddStringToObject(o, "profile", profile_name(r->profile));
@@ -259,6 +284,11 @@ cJSON *report_json(const struct report_context *c, const struct score_report *r)
 				cJSON_AddNumberToObject(ag, "known", (double)r->ref_known);
 			}
 		}
+		struct plus_drop drop;
+		cJSON *bp = plus_drop_from_score(r, c->set, &drop) == 0 ? plus_drop_json(&drop) : NULL;
+		plus_drop_free(&drop);
+		if (bp)
+			cJSON_AddItemToObject(sum, "base_vs_plus", bp);
 		cJSON *cal = cJSON_AddObjectToObject(sum, "calibration");
 		if (cal) {
 			cJSON_AddBoolToObject(cal, "done", r->calibrated);
@@ -334,4 +364,15 @@ cJSON *report_json(const struct report_context *c, const struct score_report *r)
 		cJSON_AddItemToArray(errs, e);
 	}
 	return o;
+}
+
+void report_json_drop_texts(cJSON *report)
+{
+	cJSON *samples = cJSON_GetObjectItemCaseSensitive(report, "samples");
+	cJSON *s = cJSON_IsArray(samples) ? samples->child : NULL;
+	for (; s; s = s->next) {
+		cJSON_DeleteItemFromObjectCaseSensitive(s, "completion");
+		cJSON_DeleteItemFromObjectCaseSensitive(s, "reasoning");
+		cJSON_DeleteItemFromObjectCaseSensitive(s, "program");
+	}
 }

@@ -19,7 +19,8 @@ struct report_context {
 	const struct sample_set *set;
 	const struct jail_config *jail;
 	const struct score_options *opts;
-	bool include_programs;
+	bool include_programs;	       /* samples[].program */
+	bool include_completions;      /* samples[].completion and .reasoning (the HTML page shows them) */
 };
 
 /* The benchmark label of the table, e.g. "HumanEval-164". */
@@ -31,5 +32,9 @@ void report_print_explain(FILE *f, const struct report_context *c, const struct 
 
 /* New JSON object (caller frees), NULL when out of memory. */
 cJSON *report_json(const struct report_context *c, const struct score_report *r);
+
+/* Remove the long texts (completion, reasoning, program) from every record
+ * of a report object's samples[]. */
+void report_json_drop_texts(cJSON *report);
 
 #endif

