@@ -329,15 +329,25 @@ def spawn(ctx, argv, cwd, stdin_bytes, limit_s):
         except OSError:
             pass
 
+    def stop_input():
+        # Nobody will read the rest: writing it would only meet EPIPE.
+        nonlocal fin, pending
+        if fin is not None:
+            p.stdin.close()
+            fin = None
+        pending = pending[:0]
+
     while True:
         now = time.monotonic()
         if now >= deadline and status is None:
             kill()
             killed = True
+            stop_input()
         if status is None:
             wpid, st, ru = os.wait4(p.pid, os.WNOHANG)
             if wpid == p.pid:
                 status, rusage = st, ru
+                stop_input()
         if status is not None and not open_r:
             break
         rlist = list(open_r)
@@ -380,6 +390,7 @@ def spawn(ctx, argv, cwd, stdin_bytes, limit_s):
                 if len(out) + len(chunk) > STDOUT_CAP:
                     overflow = True
                     kill()
+                    stop_input()
                     open_r.discard(fd)
                 else:
                     out += chunk
