@@ -11,7 +11,8 @@ Re-scores o1-mini's official submission on the 184 problems whose tests are in
   - for every official failure whose metadata records the failing test's output,
     verdict's output for that test is the recorded one;
   - public-only scoring is optimistic: it passes every problem the full run passes,
-    plus those that fail only on private tests;
+    plus those that fail only on private tests (a problem at the edge of its time
+    limit may time out in one run and not the other: at most two, named);
   - the summary is broken down by difficulty and platform.
 
 usage: fidelity_lcb.py VERDICT SHARED_DIR
@@ -129,9 +130,18 @@ def main():
             ppass = {s["task_id"] for s in pub["samples"] if s["passed"]}
             full = {s["task_id"] for s in samples if s["passed"]}
             only_private = sorted(ppass - full)
-            ok(full <= ppass and (quick or len(ppass) > len(full)),
+            # A program at the edge of its time limit (abc301_e) may pass one run and
+            # time out in the other on a loaded machine: such a flip is named, and only
+            # a timeout may explain it; a public-only failure of any other kind is a bug.
+            pub_status = {s["task_id"]: s["status"] for s in pub["samples"]}
+            public_lost = sorted(full - ppass)
+            at_edge = [t for t in public_lost if pub_status.get(t) == "timeout"]
+            if at_edge:
+                diag("passed all tests but timed out on the public ones (time-limit edge): " + ", ".join(at_edge))
+            ok(set(public_lost) == set(at_edge) and len(at_edge) <= 2 and (quick or len(ppass) > len(full)),
                "public-only is optimistic: %d pass on public tests, %d on all tests; %d fail only on private tests"
-               % (len(ppass), len(full), len(only_private)))
+               "; %d at the time-limit edge"
+               % (len(ppass), len(full), len(only_private), len(at_edge)))
             diag("fail only on private tests: " + ", ".join(only_private))
             ok(all("public_only" in s["flags"] for s in pub["samples"] if s["status"] != "skipped"),
                "public-only verdicts are flagged as such")

@@ -102,6 +102,25 @@ static int check_samples(const cJSON *samples, char *err, size_t errlen)
 	return 0;
 }
 
+int report_check(const cJSON *root, char *err, size_t errlen)
+{
+	if (!cJSON_IsObject(root)) {
+		snprintf(err, errlen, "line 1: expected a JSON object (a report from `verdict audit --json` or POST /score)");
+		return -1;
+	}
+	const cJSON *error = cJSON_GetObjectItemCaseSensitive(root, "error");
+	if (cJSON_IsString(error) && !cJSON_GetObjectItemCaseSensitive(root, "samples")) {
+		snprintf(err, errlen, "an error response, not a report: %.200s", error->valuestring);
+		return -1;
+	}
+	const cJSON *summary = cJSON_GetObjectItemCaseSensitive(root, "summary");
+	if (!cJSON_IsObject(summary)) {
+		snprintf(err, errlen, "summary: %s", summary ? "expected an object" : "missing (not a verdict report?)");
+		return -1;
+	}
+	return check_samples(cJSON_GetObjectItemCaseSensitive(root, "samples"), err, errlen);
+}
+
 int report_parse(char *text, size_t len, cJSON **out, char *err, size_t errlen)
 {
 	*out = NULL;
@@ -122,24 +141,7 @@ int report_parse(char *text, size_t len, cJSON **out, char *err, size_t errlen)
 		cJSON_Delete(root);
 		return -1;
 	}
-	if (!cJSON_IsObject(root)) {
-		snprintf(err, errlen, "line 1: expected a JSON object (a report from `verdict audit --json` or POST /score)");
-		cJSON_Delete(root);
-		return -1;
-	}
-	const cJSON *error = cJSON_GetObjectItemCaseSensitive(root, "error");
-	if (cJSON_IsString(error) && !cJSON_GetObjectItemCaseSensitive(root, "samples")) {
-		snprintf(err, errlen, "an error response, not a report: %.200s", error->valuestring);
-		cJSON_Delete(root);
-		return -1;
-	}
-	const cJSON *summary = cJSON_GetObjectItemCaseSensitive(root, "summary");
-	if (!cJSON_IsObject(summary)) {
-		snprintf(err, errlen, "summary: %s", summary ? "expected an object" : "missing (not a verdict report?)");
-		cJSON_Delete(root);
-		return -1;
-	}
-	if (check_samples(cJSON_GetObjectItemCaseSensitive(root, "samples"), err, errlen) < 0) {
+	if (report_check(root, err, errlen) < 0) {
 		cJSON_Delete(root);
 		return -1;
 	}

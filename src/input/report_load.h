@@ -8,9 +8,10 @@
 
 #include <cjson/cJSON.h>
 
-/* Largest report accepted (after gunzip): a million samples with their
- * programs fit. */
-#define REPORT_LOAD_MAX_BYTES ((size_t)1 << 30)
+/* Largest report accepted (after gunzip): a report holds every sample's
+ * record, so it is as large as the samples it came from; a million samples
+ * with their programs fit. */
+#define REPORT_LOAD_MAX_BYTES ((size_t)4096 << 20)
 
 /* Rewrite, in place, every escaped lone surrogate and escaped NUL inside
  * the JSON strings of text[0..len) as \ufffd (the same length), so that
@@ -27,6 +28,11 @@ void report_scrub_escapes(char *text, size_t len);
  * -1 with err naming the line of a syntax error or the field that is wrong
  * (`samples[3].status: expected a string`). */
 int report_parse(char *text, size_t len, cJSON **out, char *err, size_t errlen);
+
+/* The checks of report_parse on a tree already parsed (by `verdict compare`,
+ * which first asks whether a file is a report at all): 0, or -1 with err
+ * naming the field (`summary: missing (not a verdict report?)`). */
+int report_check(const cJSON *root, char *err, size_t errlen);
 
 /* The same from a file ("-" for stdin, .gz gunzipped); err starts with the
  * path. */

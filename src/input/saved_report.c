@@ -8,9 +8,6 @@
 #include "input/report_load.h"
 #include "input/saved_report.h"
 
-/* A report holds every sample's record: as large as the samples it came from. */
-#define MAX_REPORT_BYTES ((size_t)4096 << 20)
-
 bool saved_sample_scored(const struct saved_sample *s)
 {
 	static const char *const unscored[] = { "sandbox_error", "invalid", "skipped", "not_run" };
@@ -25,22 +22,13 @@ static const char *string_member(const cJSON *o, const char *key)
 	return cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, key));
 }
 
+/* report_check has vouched for the object and its task_id and status. */
 static int read_sample(const cJSON *o, size_t i, const char *source, struct saved_sample *s, char *err,
 		       size_t errlen)
 {
-	if (!cJSON_IsObject(o)) {
-		snprintf(err, errlen, "%s: samples[%zu] is not an object", source, i);
-		return -1;
-	}
-	static const char *const required[] = { "task_id", "status" };
-	for (size_t k = 0; k < ARRAY_LEN(required); k++)
-		if (!string_member(o, required[k])) {
-			snprintf(err, errlen, "%s: samples[%zu].%s is missing or not a string", source, i, required[k]);
-			return -1;
-		}
 	const cJSON *passed = cJSON_GetObjectItemCaseSensitive(o, "passed");
 	if (!cJSON_IsBool(passed)) {
-		snprintf(err, errlen, "%s: samples[%zu].passed is missing or not true/false", source, i);
+		snprintf(err, errlen, "%s: samples[%zu].passed: %s", source, i, passed ? "expected true or false" : "missing");
 		return -1;
 	}
 	*s = (struct saved_sample){
@@ -59,19 +47,18 @@ int saved_report_from_json(cJSON **root, const char *source, struct saved_report
 	memset(out, 0, sizeof(*out));
 	out->json = steal_pointer(root);
 	const cJSON *j = out->json;
+	/* The same checks as `verdict report`'s, then what a comparison needs more. */
+	char why[400];
+	if (report_check(j, why, sizeof(why)) < 0) {
+		snprintf(err, errlen, "%s: %s", source, why);
+		goto fail;
+	}
 	const cJSON *samples = cJSON_GetObjectItemCaseSensitive(j, "samples");
 	const cJSON *summary = cJSON_GetObjectItemCaseSensitive(j, "summary");
-	out->benchmark = string_member(j, "benchmark");
+	const cJSON *benchmark = cJSON_GetObjectItemCaseSensitive(j, "benchmark");
+	out->benchmark = cJSON_GetStringValue(benchmark);
 	if (!out->benchmark) {
-		snprintf(err, errlen, "%s: benchmark is missing or not a string", source);
-		goto fail;
-	}
-	if (!cJSON_IsArray(samples)) {
-		snprintf(err, errlen, "%s: samples is missing or not an array", source);
-		goto fail;
-	}
-	if (!cJSON_IsObject(summary)) {
-		snprintf(err, errlen, "%s: summary is missing or not an object", source);
+		snprintf(err, errlen, "%s: benchmark: %s", source, benchmark ? "expected a string" : "missing");
 		goto fail;
 	}
 	out->bench_label = string_member(j, "bench_label");
@@ -116,7 +103,7 @@ int saved_report_load(const char *path, struct saved_report *out, char *err, siz
 {
 	autofree char *data = NULL;
 	size_t len = 0;
-	if (file_read_all(path, MAX_REPORT_BYTES, &data, &len, err, errlen) < 0)
+	if (file_read_all(path, REPORT_LOAD_MAX_BYTES, &data, &len, err, errlen) < 0)
 		return -1;
 	const char *p = data;
 	while (p < data + len && is_json_space(*p))
