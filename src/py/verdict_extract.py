@@ -50,6 +50,8 @@ import warnings
 
 __all__ = [
     "DEFAULT_BUDGET_CHARS",
+    "ParseBudget",
+    "OutOfBudget",
     "smart_dedent",
     "lm_eval_chat_select",
     "lm_eval_chat_select_detail",
@@ -134,7 +136,7 @@ def _line_end_offset(src, line):
 
 
 class _Budget:
-    __slots__ = ("left", "calls", "chars", "odd_errors", "exceeded", "fail_from")
+    __slots__ = ("left", "calls", "chars", "odd_errors", "exceeded", "fail_from", "error")
 
     def __init__(self, chars):
         self.left = chars
@@ -143,21 +145,25 @@ class _Budget:
         self.odd_errors = 0
         self.exceeded = False
         self.fail_from = None
+        self.error = None
 
     def parse(self, src):
         """The tree of `src`, or None when it does not parse; then
         `fail_from` is the 0-based line of `src` from which every prefix
-        fails too, or None when that is not known."""
+        fails too, or None when that is not known, and `error` the
+        SyntaxError (None for the parser's other failures)."""
         n = len(src)
         if n > self.left:
             self.exceeded = True
             raise _OutOfBudget()
         self.calls += 1
         self.fail_from = None
+        self.error = None
         cost = n
         try:
             return ast.parse(src)
         except SyntaxError as e:  # also IndentationError, TabError
+            self.error = e
             self.fail_from = _failing_from(e)
             if self.fail_from is not None:
                 cost = min(n, _line_end_offset(src, self.fail_from) + n // 16)
@@ -169,12 +175,26 @@ class _Budget:
             self.left -= cost
             self.chars += cost
 
+    def charge(self, n):
+        """Charge work that is not a parse (a symbol table, a tokenizer
+        pass) of `n` characters; OutOfBudget when it does not fit."""
+        if n > self.left:
+            self.exceeded = True
+            raise _OutOfBudget()
+        self.left -= n
+        self.chars += n
+
     def report(self, detail):
         detail["parse_calls"] = self.calls
         detail["charged_chars"] = self.chars
         detail["budget_exceeded"] = self.exceeded
         detail["parser_errors"] = self.odd_errors
         return detail
+
+
+# The `verdict` profile's extraction (verdict_meant, verdict_prose) charges
+# its parses to the same kind of budget.
+ParseBudget, OutOfBudget = _Budget, _OutOfBudget
 
 
 def smart_dedent(block):

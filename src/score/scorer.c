@@ -19,6 +19,10 @@ static const char *const runner_modules[] = {
 	"verdict_kind_assert.py", "verdict_kind_evalplus.py", "verdict_kind_lcb.py",
 	"verdict_extract.py", "verdict_values.py", "verdict_guard.py",
 	"verdict_lcb.py", "verdict_evalplus.py", "verdict_forgery.py", "verdict_digest.py",
+	/* the `verdict` profile's extraction (verdict_meant.meant_program) */
+	"verdict_meant.py", "verdict_fences.py", "verdict_markup.py", "verdict_prose.py",
+	"verdict_pieces.py", "verdict_units.py", "verdict_task.py", "verdict_choose.py",
+	"verdict_demo.py",
 };
 
 int scorer_create(const struct scorer_options *o, struct scorer **out, char *err, size_t errlen)
