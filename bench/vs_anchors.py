@@ -256,7 +256,7 @@ class Bench:
 
     # -- HumanEval
     def humaneval(self):
-        print("\nHumanEval, 164 canonical solutions", flush=True)
+        print("\nHumanEval, %s canonical solutions" % ("the first 40" if self.quick else "164"), flush=True)
         probs = rows(self.he)
         problem_file = self.he
         if self.quick:
@@ -349,7 +349,8 @@ class Bench:
 
     def humanevalplus(self, cached):
         title = "cached" if cached else "uncached (ground truth computed every run)"
-        print("\nHumanEval+ base+plus, 164 canonical solutions, %s" % title, flush=True)
+        print("\nHumanEval+ base+plus, %s canonical solutions, %s" % ("30 quick" if self.quick else "164", title),
+              flush=True)
         samples, path = self.hep_samples()
         gt = self.path("gt.pickle")
         if cached and not os.path.exists(gt):
@@ -393,7 +394,8 @@ class Bench:
 
     # -- LiveCodeBench
     def lcb(self):
-        print("\nLiveCodeBench, o1-mini's submission on the 184 problems with tests (6 s per test)", flush=True)
+        print("\nLiveCodeBench, o1-mini's submission on %s problems with tests (6 s per test)"
+              % ("the first 20" if self.quick else "the 184"), flush=True)
         sub = self.lcb_sub
         ids = [r["question_id"] for r in rows(self.lcb_ds)]
         if self.quick:
