@@ -5,7 +5,8 @@ the other lines are still scored (exit 1: incomplete); an unknown task id
 is an `invalid` sample, never a pass; a byte-order mark and CRLF line ends
 are read; an empty file, a missing file and a truncated gzip stop with
 exit 2 and a message naming the file; a gzip of several members is read
-whole. Prints TAP."""
+whole. Then the run cache across CLI runs (final verdicts only, misses for
+a changed program or a broken entry, off with --no-dedup). Prints TAP."""
 import gzip
 import json
 import os
@@ -78,7 +79,52 @@ def main():
         got = [(s["task_id"], s["status"]) for s in rep.get("samples", [])]
         t.ok(rc == 0 and got == [("Mini/0", "passed"), ("Mini/1", "failed")],
              "a gzip of two members is read whole", (rc, got, err[-300:]))
+        run_cache(d)
     return t.done()
+
+
+def run_cache(d):
+    """Never run the same thing twice, across CLI runs: final verdicts come
+    back from the run cache; a timeout, a changed program and --no-dedup
+    run; a broken entry is a miss."""
+    cache = os.path.join(d, "cache")
+    path = os.path.join(d, "sweep.jsonl")
+    rows = [("Mini/0", "    return x + 1\n"), ("Mini/1", "    return x + 1\n"), ("Mini/0", "    return x + 1\n"),
+            ("Mini/1", "    while True:\n        pass\n"), ("Mini/0", "    return 1 / 0\n")]
+    with open(path, "w") as f:
+        for task, completion in rows:
+            f.write(json.dumps({"task_id": task, "completion": completion}) + "\n")
+
+    def run(*extra):
+        rc, out, err = audit(MINI, "--json", "--cache-dir", cache, "--timeout", "0.5", "--no-rerun", *extra, path)
+        rep = json.loads(out) if rc in (0, 1) and out.strip() else {}
+        return rep.get("summary", {}).get("cost", {}), [(s["status"], s.get("reused")) for s in rep.get("samples", [])]
+
+    want = ["passed", "failed", "passed", "timeout", "error"]
+    cost, got = run()
+    t.ok([s for s, _ in got] == want and [r for _, r in got] == [None, None, "duplicate", None, None]
+         and cost.get("runs") == 4 and cost.get("from_cache") == 0 and cost.get("duplicates") == 1,
+         "first run: 4 distinct jobs run, the identical sample takes its twin's verdict", (cost, got))
+    cost, got = run()
+    t.ok([s for s, _ in got] == want and [r for _, r in got] == ["cache", "cache", "duplicate", None, "cache"]
+         and cost.get("runs") == 1 and cost.get("from_cache") == 3,
+         "second run: final verdicts from the run cache; the timeout runs again", (cost, got))
+    cost, got = run("--no-dedup")
+    t.ok([s for s, _ in got] == want and all(r is None for _, r in got) and cost.get("runs") == 5
+         and cost.get("dedup") is False, "--no-dedup: every sample runs, the cache is not read", (cost, got))
+    entries = [os.path.join(r, f) for r, _, fs in os.walk(os.path.join(cache, "runs")) for f in fs]
+    t.ok(len(entries) == 3, "three entries kept (never the timeout)", entries)
+    for e in entries:
+        with open(e, "w") as f:
+            f.write("{broken")
+    cost, got = run()
+    t.ok([s for s, _ in got] == want and cost.get("from_cache") == 0 and cost.get("runs") == 4,
+         "broken entries are misses: the jobs run again", (cost, got))
+    with open(path, "a") as f:
+        f.write(json.dumps({"task_id": "Mini/0", "completion": "    return x + 1 \n"}) + "\n")
+    cost, got = run()
+    t.ok([s for s, _ in got] == want + ["passed"] and got[-1][1] is None and cost.get("from_cache") == 3,
+         "a program that differs by one byte runs itself", (cost, got))
 
 
 sys.exit(main())

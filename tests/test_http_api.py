@@ -156,6 +156,27 @@ def good_paths(srv, problems):
          and rep4["limits"]["memory_mb"] == 256, "limits lower the server's limits", rep4 if st != 200 else
          (rep4["limits"], rep4["samples"][0]))
 
+    # Never run the same thing twice: identical samples of a request run
+    # once; a timeout is never shared; dedup=false runs every sample.
+    dup = [sample("HumanEval/0", p0["canonical_solution"])] * 3 + [sample("HumanEval/0", "    return False\n")] * 2
+    st, hd, rd = srv.score(req(dup))
+    cost = rd["summary"]["cost"] if st == 200 else {}
+    t.ok(st == 200 and [r["status"] for r in rd["samples"]] == ["passed"] * 3 + ["failed"] * 2
+         and [r.get("reused") for r in rd["samples"]] == [None, "duplicate", "duplicate", None, "duplicate"]
+         and cost.get("runs") == 2 and cost.get("duplicates") == 3 and cost.get("dedup") is True
+         and cost.get("program_cpu_s", 0) > 0 and rd["samples"][1]["cpu_ms"] == rd["samples"][0]["cpu_ms"],
+         "identical samples run once, the others take the verdict (summary.cost, samples[].reused)",
+         cost or rd)
+    st, hd, rn = srv.score(req(dup, dedup=False))
+    cost = rn["summary"]["cost"] if st == 200 else {}
+    t.ok(st == 200 and cost.get("runs") == 5 and cost.get("duplicates") == 0 and cost.get("dedup") is False
+         and not any("reused" in r for r in rn["samples"]), "dedup=false: every sample runs", cost or rn)
+    loop = [sample("HumanEval/0", "    while True:\n        pass\n")] * 2
+    st, hd, rt = srv.score(req(loop, limits={"timeout_s": 0.5}, rerun_timeouts=False))
+    cost = rt["summary"]["cost"] if st == 200 else {}
+    t.ok(st == 200 and [r["status"] for r in rt["samples"]] == ["timeout"] * 2 and cost.get("runs") == 2
+         and cost.get("duplicates") == 0, "a timeout is never shared: its duplicate runs itself", cost or rt)
+
     # A request is counted when its connection completes, just after the
     # client has its answer: give the last one a moment.
     deadline = time.time() + 10
@@ -178,6 +199,11 @@ def good_paths(srv, problems):
          and m.get("verdict_queue_depth") == 0 and m.get("verdict_samples_in_flight") == 0,
          "metrics count the requests, samples and latencies; queue and in-flight back to 0",
          {k: v for k, v in m.items() if "samples" in k or "score" in k or "queue" in k})
+    t.ok(m.get("verdict_program_runs_total", 0) >= 10 and m.get("verdict_program_cpu_seconds_total", 0) > 0
+         and m.get('verdict_samples_reused_total{source="duplicate"}', 0) >= 3
+         and m.get('verdict_samples_reused_total{source="cache"}') == 0,
+         "metrics count the jailed runs, their CPU and the samples answered without a run",
+         {k: v for k, v in m.items() if "program" in k or "reused" in k})
     st, hd, body = srv.request("GET", "/metrics")
     t.ok(hd.get("content-type", "").startswith("text/plain; version=0.0.4"), "metrics in the Prometheus text format")
 
@@ -198,6 +224,7 @@ def bad_inputs(srv, problems):
     E("benchmark known but not loaded, no inline problem", 400, "samples[0].task_id",
       req([sample()], benchmark="humaneval_plus"))
     E("unknown profile", 400, "profile", req([sample()], profile="bigcode"))
+    E("dedup of the wrong type", 400, "dedup", req([sample()], dedup="no"))
     E("missing samples", 400, "samples", {"benchmark": "humaneval"})
     E("samples not a list", 400, "samples", req({"task_id": "HumanEval/0"}))
     E("empty samples", 400, "samples", req([]))

@@ -823,6 +823,94 @@ def _():
     check_eq(ep(prog, [(([3, 1, 2],), [1, 2, 3]), (([2, 1],), [1, 2])])["status"], "passed")
 
 
+# ------------------------------------------------ digests of expected ---
+
+BIG_PROG = "def f(n):\n    return list(range(n))\n"
+
+
+@test("expected: with digest_over, long outputs become digests unless a tolerance may compare them")
+def _():
+    if not HAVE_NUMPY:
+        raise Skip("numpy not installed")
+    import verdict_digest
+    res = result(expected_job(BIG_PROG, [[3], [500], [400]], digest_over=100))
+    check_eq((res["status"], res["outputs"][0], res["outputs"][1:]), ("passed", [0, 1, 2], [None, None]))
+    check_eq([i for i, _ in res["digested"]], [1, 2])
+    check_eq(res["digested"][0][1], verdict_digest.digest(list(range(500))))
+    # A float output makes evalplus compare with a tolerance from there on:
+    # that output and every later one stay whole.
+    prog = "def f(n):\n    return [0.5] if n == 1 else list(range(n))\n"
+    res = result(expected_job(prog, [[500], [1], [500]], digest_over=100))
+    check_eq(([i for i, _ in res["digested"]], res["outputs"][1], len(res["outputs"][2])), ([0], [0.5], 500))
+    res = result(expected_job(BIG_PROG, [[500]], digest_over=100, atol=1e-6))
+    check_eq((res["digested"], len(res["outputs"][0])), ([], 500))
+
+
+def digest_job(program, n_values, canonical=BIG_PROG, **kw):
+    """An evalplus job whose expected outputs are list(range(n)), known by
+    their digests only."""
+    import verdict_digest
+    job = evalplus_job(program, [((n,), None) for n in n_values], **kw)
+    job["splits"][0]["expected_digests"] = [[i, verdict_digest.digest(list(range(n)))]
+                                            for i, n in enumerate(n_values)]
+    if canonical is not None:
+        job["canonical"] = canonical
+    return job
+
+
+@test("evalplus: outputs compared by digest (equal across int/float, first difference fails)")
+def _():
+    if not HAVE_NUMPY:
+        raise Skip("numpy not installed")
+    r = result(digest_job(BIG_PROG, [300, 5, 700]))["splits"]["base"]
+    check_eq((r["status"], r["tests_run"]), ("passed", 3))
+    r = result(digest_job("def f(n):\n    return [float(i) for i in range(n)]\n", [300]))["splits"]["base"]
+    check_eq(r["status"], "passed", "floats equal to the ints")
+    r = result(digest_job("def f(n):\n    return list(range(n - (n == 700)))\n", [300, 700, 5]))
+    b = r["splits"]["base"]
+    check_eq((b["status"], b["failed_test"], b["tests_run"], b.get("expected_recomputed")), ("failed", 1, 2, None))
+    r = result(digest_job("def f(n):\n    return tuple(range(n))\n", [300]))["splits"]["base"]
+    check_eq(r["status"], "failed", "a tuple is not the list")
+
+
+@test("evalplus: an output a digest cannot judge: the canonical program recomputes the split")
+def _():
+    if not HAVE_NUMPY:
+        raise Skip("numpy not installed")
+    # A list of numpy ints equals the list of ints in evalplus (element by
+    # element); a numpy array does not (its truth value is ambiguous).
+    prog = "import numpy as np\ndef f(n):\n    return [np.int64(i) for i in range(n)]\n"
+    r = result(digest_job(prog, [300, 400]))["splits"]["base"]
+    check_eq((r["status"], r.get("expected_recomputed")), ("passed", True))
+    prog = "import numpy as np\ndef f(n):\n    return np.arange(n)\n"
+    full = result(evalplus_job(prog, [((300,), list(range(300)))]))["splits"]["base"]
+    r = result(digest_job(prog, [300]))["splits"]["base"]
+    check_eq((r["status"], r.get("exc_type"), r.get("expected_recomputed")),
+             (full["status"], full.get("exc_type"), True), "the same verdict as with the values")
+    # Without the canonical program the runner cannot decide: its own error.
+    run = run_job(digest_job(prog, [300], canonical=None))
+    check_eq((run.rc, [x["type"] for x in run.records]), (70, ["runner_error"]))
+
+
+@test("evalplus: a candidate raising NotDigestible itself, or forging the report, gains nothing")
+def _():
+    if not HAVE_NUMPY:
+        raise Skip("numpy not installed")
+    prog = ("import verdict_digest\ndef f(n):\n    raise verdict_digest.NotDigestible('x')\n")
+    r = result(digest_job(prog, [300]))["splits"]["base"]
+    check_eq((r["status"], r.get("exc_type")), ("error", "NotDigestible"))
+    prog = ("import os, json, gc\n"
+            "def f(n):\n"
+            "    for fd in range(3, 64):\n"
+            "        try:\n"
+            "            os.write(fd, b'\\n' + json.dumps({'report': {'need_expected': 0}}).encode() + b'\\n')\n"
+            "        except OSError:\n"
+            "            pass\n"
+            "    os._exit(0)\n")
+    r = result(digest_job(prog, [300]))
+    check_eq(r["status"] in ("error", "failed", "timeout"), True, r)
+
+
 # ------------------------------------------------------- lcb functional ---
 
 def lcbf(program, tests, func="f", limit=6, **kw):
@@ -974,6 +1062,23 @@ def _():
     assert r["error_message"].startswith("Error during testing: '(' was never closed"), r
     r = lcbs("while True:\n    pass\n", [("", "1")], limit=1)
     check_eq((r["status"], r["error_code"], r["metadata"]["error"]), ("timeout", -3, "TimeoutException()"))
+
+
+@test("lcb_stdin: the process is waited for itself, not through its pipes")
+def _():
+    # Pipes closed long before the exit: the exit status still decides.
+    late = ("import os, sys, time\nprint(6, flush=True)\nsys.stderr.flush()\n"
+            "os.close(1)\nos.close(2)\ntime.sleep(0.3)\nos._exit(%d)\n")
+    r = lcbs(late % 0, [("", "6")])
+    check_eq((r["status"], r["error_code"]), ("error", -5))
+    check_eq(r["died"], {"exit_code": 0, "signal": None})
+    # Pipes closed, then a loop: the time limit still ends it.
+    r = lcbs("import os\nos.close(1)\nos.close(2)\nwhile True:\n    pass\n", [("", "1")], limit=1)
+    check_eq((r["status"], r["error_code"]), ("timeout", -3))
+    # Many quick tests in a row, each reaped as it ends.
+    tests = [("%d\n" % i, "%d" % (2 * i)) for i in range(25)]
+    r = lcbs("print(2 * int(input()))\n", tests)
+    check_eq((r["status"], r["tests_run"]), ("passed", 25))
 
 
 @test("lcb_stdin: exit() and sys.exit(3) end the program normally; quit() is -4; os._exit is -5")

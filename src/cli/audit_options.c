@@ -120,6 +120,9 @@ int audit_options_parse(struct audit_options *o, int key, const char *arg, char 
 	case 'G':
 		so->forgery_check = false;
 		return 1;
+	case 'Y':
+		so->dedup = false;
+		return 1;
 	case 'O':
 		o->no_pool = true;
 		return 1;

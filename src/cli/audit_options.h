@@ -43,6 +43,7 @@ struct audit_options {
 		{ "no-rerun", no_argument, NULL, 'r' },                             \
 		{ "no-forgery-check", no_argument, NULL, 'G' },                     \
 		{ "no-pool", no_argument, NULL, 'O' },                              \
+		{ "no-dedup", no_argument, NULL, 'Y' },                             \
 		{ "calibrate", no_argument, NULL, 'c' },                            \
 		{ "cache-dir", required_argument, NULL, 'D' },                      \
 		{ "no-cache", no_argument, NULL, 'X' },                             \
@@ -79,8 +80,12 @@ struct audit_options {
 	"                       starved of CPU (one that slept or blocked is never re-run)\n"               \
 	"  --no-pool            one fresh jailed interpreter per program instead of the warm pool\n"          \
 	"  --calibrate          run the dataset self-check now if it is not cached\n"                         \
-	"  --cache-dir DIR      canonical outputs and calibrations (default $XDG_CACHE_HOME/verdict)\n"       \
+	"  --cache-dir DIR      canonical outputs, calibrations and the run cache (default\n"                 \
+	"                       $XDG_CACHE_HOME/verdict)\n"                                                   \
 	"  --no-cache           neither read nor write the cache\n"                                           \
+	"  --no-dedup           run every sample: identical samples each run, and the run cache\n"           \
+	"                       (final verdicts of earlier runs of the same job) is neither read\n"          \
+	"                       nor written (default: each distinct job runs once)\n"                        \
 	"  --skip-unknown       skip (and count) samples whose task is not in --dataset\n"                    \
 	"  --evalplus-version V evalplus semantics: master (default; HumanEval/32 checked by its\n"           \
 	"                       polynomial), or 0.3.1 (the release that wrote mid-2024 result files,\n"       \

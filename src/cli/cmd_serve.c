@@ -50,7 +50,8 @@ static void usage(FILE *f)
 		"  --canary-interval S  re-run the readiness canary every S seconds (default 60; 0: start-up only)\n"
 		"  --shutdown-deadline S  on SIGTERM/SIGINT, let requests finish this long, then cancel (default 30)\n"
 		"  --log-format F       text (default) or json: one line per request on stderr\n"
-		"  --cache-dir DIR      canonical outputs and calibrations (default $XDG_CACHE_HOME/verdict)\n"
+		"  --cache-dir DIR      canonical outputs, calibrations and the run cache (default\n"
+		"                       $XDG_CACHE_HOME/verdict; requests may turn reuse off: \"dedup\": false)\n"
 		"  --no-cache           neither read nor write the cache\n" COMMON_OPTIONS_HELP);
 }
 

@@ -170,6 +170,12 @@ enum MHD_Result do_metrics(struct exchange *x)
 		.workers = scheduler_workers(sch),
 		.isolation = jail_level_name(s->cfg.jail->level),
 	};
+	struct scorer_stats st;
+	scorer_stats(s->cfg.scorer, &st);
+	g.runs = st.runs;
+	g.program_cpu_ms = st.program_cpu_ms;
+	g.from_cache = st.from_cache;
+	g.duplicates = st.duplicates;
 	pthread_mutex_lock(&s->mu);
 	g.requests_active = s->active;
 	g.draining = s->draining;

@@ -193,6 +193,15 @@ static void render_locked(FILE *f, const struct metrics *m, const struct metrics
 	fprintf(f, "verdict_ready %d\n", g->ready ? 1 : 0);
 	head(f, "verdict_draining", "gauge", "1 while the server finishes its requests before exiting.");
 	fprintf(f, "verdict_draining %d\n", g->draining ? 1 : 0);
+	head(f, "verdict_program_runs_total", "counter", "Jailed runs made (samples, re-runs, canonical outputs, canaries).");
+	fprintf(f, "verdict_program_runs_total %llu\n", g->runs);
+	head(f, "verdict_program_cpu_seconds_total", "counter",
+	     "CPU time (user + system) of the jailed programs, measured where the jail reaps them.");
+	fprintf(f, "verdict_program_cpu_seconds_total %.3f\n", (double)g->program_cpu_ms / 1000.0);
+	head(f, "verdict_samples_reused_total", "counter",
+	     "Samples answered without a run: from the run cache, or by an identical sample of the same request.");
+	fprintf(f, "verdict_samples_reused_total{source=\"cache\"} %llu\n", g->from_cache);
+	fprintf(f, "verdict_samples_reused_total{source=\"duplicate\"} %llu\n", g->duplicates);
 	head(f, "verdict_canary_runs_total", "counter", "Canary runs (a known pass, fail and timeout) by result.");
 	for (int c = 0; c < 3; c++)
 		fprintf(f, "verdict_canary_runs_total{result=\"%s\"} %llu\n", canary_name((enum metrics_canary)c),

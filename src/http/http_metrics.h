@@ -59,6 +59,9 @@ struct metrics_gauges {
 	const char *isolation; /* the isolation level in force */
 	bool ready;
 	bool draining;
+	/* Counters of the scorer, sampled too: its jailed runs and their CPU
+	 * (measured inside the jail), samples answered without a run. */
+	unsigned long long runs, program_cpu_ms, from_cache, duplicates;
 };
 
 /* New NUL-terminated text (caller frees), NULL when out of memory. */

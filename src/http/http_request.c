@@ -461,6 +461,7 @@ static const char *const top_fields[] = {
 	"strip_reasoning", "use_reasoning_content",
 	"rerun_timeouts",  "exec",
 	"forgery_check",   "harness",
+	"dedup",
 };
 
 static int check_fields(struct parse *ps, const cJSON *root)
@@ -490,6 +491,7 @@ static int parse_root(struct parse *ps, const cJSON *root)
 	    parse_bool(ps, root, "forgery_check", &r->so.forgery_check) < 0 ||
 	    parse_bool(ps, root, "use_reasoning_content", &r->so.use_reasoning_content) < 0 ||
 	    parse_bool(ps, root, "rerun_timeouts", &r->so.rerun_timeouts) < 0 ||
+	    parse_bool(ps, root, "dedup", &r->so.dedup) < 0 ||
 	    parse_bool(ps, root, "exec", &r->so.exec) < 0)
 		return -1;
 	r->so.keep_programs = r->include_programs;

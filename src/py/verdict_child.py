@@ -224,6 +224,7 @@ def _collect(pid, r, wall_cap_s):
     eof = False
     status = None
     rusage = None
+    pidfd = None
 
     def kill_group():
         try:
@@ -248,7 +249,15 @@ def _collect(pid, r, wall_cap_s):
                 wpid, st, ru = os.wait4(pid, 0)
                 status, rusage = st, ru
                 break
-            time.sleep(min(wait, 0.01))
+            # The pipe closes a moment before the process is gone (its
+            # address space is still being torn down): wait on the process
+            # itself, not in 10 ms naps, which add up over many children.
+            if pidfd is None:
+                pidfd = _pidfd_open(pid)
+            if pidfd is not None:
+                select.select([pidfd], [], [], wait)
+            else:
+                time.sleep(min(wait, 0.01))
             continue
         ready, _, _ = select.select([r], [], [], wait)
         if ready:
@@ -262,6 +271,8 @@ def _collect(pid, r, wall_cap_s):
             else:
                 buf += chunk
     out.wall_ms = (time.monotonic() - start) * 1000.0
+    if pidfd is not None:
+        os.close(pidfd)
     kill_group()  # leftovers in the child's process group
     while not eof and not out.overflow:
         ready, _, _ = select.select([r], [], [], 0)
@@ -286,6 +297,15 @@ def _collect(pid, r, wall_cap_s):
         if isinstance(msg, dict):
             out.messages.append(msg)
     return out
+
+
+def _pidfd_open(pid):
+    """A descriptor that becomes readable when `pid` ends, or None where
+    the kernel or the seccomp policy lacks pidfd_open."""
+    try:
+        return os.pidfd_open(pid)
+    except (AttributeError, OSError):
+        return None
 
 
 def safe_str(e):

@@ -2,6 +2,7 @@
 solution's outputs and times) and `evalplus` (its differential testing of a
 candidate, split by split)."""
 import os
+import sys
 
 from verdict_child import (COMPILE_ERRORS, TempDir, compile_program, compile_status, exc_fields, run_in_child,
                            wait_for_threads)
@@ -40,6 +41,23 @@ def decode_list(obj, name):
         raise RunnerError("job field %r: %s" % (name, e)) from None
 
 
+def expected_of(split, name):
+    """A split's expected outputs: the values of "expected", where the
+    entries named by "expected_digests" ([[index, hex], ...]) are known by
+    their digest only (verdict_digest.Expected)."""
+    import verdict_digest
+    expected = decode_list(split, "expected")
+    digests = split.pop("expected_digests", [])
+    if not isinstance(digests, list):
+        raise RunnerError("split %r: expected_digests must be a list" % name)
+    for pair in digests:
+        if not (isinstance(pair, list) and len(pair) == 2 and type(pair[0]) is int
+                and 0 <= pair[0] < len(expected) and isinstance(pair[1], str) and len(pair[1]) == 64):
+            raise RunnerError("split %r: expected_digests takes [index, 64 hex digits] pairs" % name)
+        expected[pair[0]] = verdict_digest.Expected(pair[1])
+    return expected
+
+
 def overall(split_results, order):
     """Top-level status of a multi-split run: passed iff every split passed,
     else the first non-passing split's status and failure facts."""
@@ -60,15 +78,25 @@ def kind_expected(job, program, ctx):
     time.time() around fn(*inp). `contract` is ignored: evalplus runs
     prompt + canonical_solution, never the contract. Reports tagged
     outputs, wall times (times_ms, what evalplus records) and thread CPU
-    times (cpu_times_ms)."""
+    times (cpu_times_ms).
+
+    With `digest_over` (bytes), an output whose tagged JSON is longer is
+    reported by its equality digest instead (`digested`: [[index, hex]];
+    its `outputs` slot is null), unless a tolerance may compare it: the
+    job's `atol` is not 0, or this or an earlier output of the split is
+    floats (evalplus then sets atol 1e-6 for the rest of the split)."""
     entry_point = field(job, "entry_point", str)
     guard = guard_for(job)
     splits = splits_of(job)
+    digest_over = field(job, "digest_over", int, None)
+    atol = field(job, "atol", (int, float), 0)
     preload(ctx, program)
+    if digest_over is not None and ctx.numpy is None:
+        ctx.numpy = import_numpy()  # long number lists digest faster with it
     results = {}
     for name, split in splits:
         inputs = decode_list(split, "inputs")
-        results[name] = _expected_split(program, entry_point, inputs, guard, ctx)
+        results[name] = _expected_split(program, entry_point, inputs, guard, ctx, digest_over, atol)
     if "splits" not in job:
         rec = dict(results[splits[0][0]])
         rec["split"] = splits[0][0]
@@ -78,12 +106,23 @@ def kind_expected(job, program, ctx):
     return top
 
 
-def _expected_split(program, entry_point, inputs, guard, ctx):
+def _expected_split(program, entry_point, inputs, guard, ctx, digest_over=None, atol=0, trusted_path=False):
+    """One split of the canonical solution in a child. `trusted_path`: the
+    run's work directory leaves sys.path first, so a candidate that ran
+    earlier in this jail cannot plant a module for the canonical program
+    to import."""
     def body(send):
         import copy
+        import json
         import time
+        import verdict_digest
+        import verdict_evalplus
         import verdict_guard
         import verdict_values
+        if trusted_path:
+            work = os.path.realpath(ctx.work_dir)
+            sys.path[:] = [p for p in sys.path
+                           if p and os.path.realpath(p) != work and not os.path.realpath(p).startswith(work + "/")]
         try:
             code = compile_program(program)
         except COMPILE_ERRORS as e:
@@ -101,6 +140,7 @@ def _expected_split(program, entry_point, inputs, guard, ctx):
             f["status"] = "error"
             send({"report": f})
             return
+        floats = False
         for i, inp in enumerate(inputs):
             inp = copy.deepcopy(inp)
             try:
@@ -121,19 +161,29 @@ def _expected_split(program, entry_point, inputs, guard, ctx):
                 f.update(status="error", failed_test=i, tests_run=i + 1)
                 send({"report": f})
                 return
-            send({"o": i, "v": value, "w": wall * 1000.0, "c": cpu * 1000.0})
+            msg = {"o": i, "v": value, "w": wall * 1000.0, "c": cpu * 1000.0}
+            if digest_over is not None:
+                floats = floats or verdict_evalplus.is_floats(out)
+                if not floats and atol == 0 and len(json.dumps(value)) > digest_over:
+                    try:
+                        msg = {"o": i, "d": verdict_digest.digest(out, ctx.numpy), "w": msg["w"], "c": msg["c"]}
+                    except verdict_digest.NotDigestible:
+                        pass  # kept whole
+            send(msg)
         wait_for_threads()
         send({"report": {"status": "passed", "tests_run": len(inputs)}})
 
     outcome = run_in_child(ctx, body)
     raise_child_runner_error(outcome)
     report = outcome.report()
-    outputs, times, cpu_times = [], [], []
+    outputs, times, cpu_times, digested = [], [], [], []
     for m in outcome.messages:
         if "o" in m:
             if m["o"] != len(outputs):
                 raise RunnerError("expected: outputs out of order")
-            outputs.append(m["v"])
+            if "d" in m:
+                digested.append([m["o"], m["d"]])
+            outputs.append(m.get("v"))
             times.append(m["w"])
             cpu_times.append(m["c"])
     if report is None:
@@ -143,6 +193,8 @@ def _expected_split(program, entry_point, inputs, guard, ctx):
         raise RunnerError("expected: %d outputs for %d inputs" % (len(outputs), len(inputs)))
     report.update(outputs=outputs, times_ms=times, cpu_times_ms=cpu_times,
                   tests_total=len(inputs), cpu_ms=outcome.cpu_ms, wall_ms=outcome.wall_ms)
+    if digest_over is not None:
+        report["digested"] = digested
     return report
 
 
@@ -168,12 +220,13 @@ def kind_evalplus(job, program, ctx):
         raise RunnerError("unknown evalplus_version %r" % version)
     field(job, "contract", str, "")  # accepted; evalplus never executes it
     forgery_check = field(job, "forgery_check", bool, True)
+    canonical = field(job, "canonical", str, None)
     guard = guard_for(job)
     splits = splits_of(job)
     plans = []
     for name, split in splits:
         inputs = decode_list(split, "inputs")
-        expected = decode_list(split, "expected")
+        expected = expected_of(split, name)
         limits = field(split, "time_limits_s", list)
         if not all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in limits):
             raise RunnerError("time_limits_s must be numbers")
@@ -190,8 +243,26 @@ def kind_evalplus(job, program, ctx):
                              "tests_total": len(inputs)}
             continue
         cap = verdict_evalplus.split_timeout(limits)
-        results[name] = _evalplus_split(program, entry_point, atol, dataset, version, inputs,
-                                        expected, limits, guard, cap, ctx, forgery_check)
+        res = _evalplus_split(program, entry_point, atol, dataset, version, inputs,
+                              expected, limits, guard, cap, ctx, forgery_check)
+        if "need_expected" in res:
+            # The candidate returned something whose equality a digest
+            # cannot tell (a numpy value, a subclass): the canonical
+            # solution computes the real outputs here, and the split runs
+            # again against them.
+            if canonical is None:
+                raise RunnerError("split %r: input %d needs the expected value itself, and the job carries "
+                                  "no canonical program" % (name, res["need_expected"]))
+            full = _canonical_outputs(canonical, entry_point, inputs, ctx, name)
+            res = _evalplus_split(program, entry_point, atol, dataset, version, inputs,
+                                  full, limits, guard, cap, ctx, forgery_check)
+            if "need_expected" in res:
+                # With every value at hand only a forged report asks again.
+                res = {"status": "error", "harness": "fail", "exc_type": "BadReport",
+                       "exc_message": "the candidate's process sent a report the runner never asks for",
+                       "tests_total": len(inputs), "cpu_ms": res.get("cpu_ms"), "wall_ms": res.get("wall_ms")}
+            res["expected_recomputed"] = True
+        results[name] = res
     top = overall(results, [n for n, _ in splits])
     top["splits"] = results
     top["tests_total"] = sum(len(p[1]) for p in plans)
@@ -200,12 +271,28 @@ def kind_evalplus(job, program, ctx):
     return top
 
 
+def _canonical_outputs(canonical, entry_point, inputs, ctx, name):
+    """The canonical solution's outputs of one split, decoded (a trusted
+    child, as the `expected` kind runs it)."""
+    import verdict_values
+    rep = _expected_split(canonical, entry_point, inputs, "none", ctx, trusted_path=True)
+    if rep.get("status") != "passed":
+        raise RunnerError("split %r: the canonical solution did not run cleanly: %s %s" % (
+            name, rep.get("status"), rep.get("exc_type") or ""))
+    try:
+        return [verdict_values.decode(v) for v in rep["outputs"]]
+    except (ValueError, TypeError, RecursionError) as e:
+        raise RunnerError("split %r: canonical outputs: %s" % (name, e)) from None
+
+
 def _evalplus_split(program, entry_point, atol, dataset, version, inputs, expected, limits,
                     guard, cap, ctx, forgery_check=True):
+    import verdict_digest
     import verdict_evalplus
     import verdict_forgery
     import verdict_guard
     import verdict_tracing
+    Expected, NotDigestible = verdict_digest.Expected, verdict_digest.NotDigestible
 
     def body(send):
         try:
@@ -247,6 +334,10 @@ def _evalplus_split(program, entry_point, atol, dataset, version, inputs, expect
                     return
                 oracle.check(inp, out, expected[i])
             except BaseException as e:
+                if type(e) is NotDigestible and phase == "compare" and type(expected[i]) is Expected:
+                    # Not a verdict: the expected value itself is needed.
+                    send({"report": {"need_expected": i}})
+                    return
                 f = exc_fields(e)
                 if isinstance(e, verdict_evalplus.TimeoutException) and phase == "call":
                     status = "timeout"

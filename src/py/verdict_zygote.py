@@ -206,6 +206,11 @@ def g_enter(job, bpf):
             signal.signal(sig, signal.SIG_DFL)
         except (OSError, ValueError, RuntimeError):
             pass
+    # As an interpreter's own start-up leaves them (a one-shot run execs
+    # python3): a write to a closed pipe raises BrokenPipeError, a write
+    # past RLIMIT_FSIZE raises OSError, neither kills the process.
+    for sig in (signal.SIGPIPE, signal.SIGXFSZ):
+        signal.signal(sig, signal.SIG_IGN)
     signal.pthread_sigmask(signal.SIG_SETMASK, [])
     os.setsid()
     os.chdir("/tmp")

@@ -90,6 +90,11 @@ void report_print_table(FILE *f, const struct report_context *c, const struct sc
 					r->groups[g].pass_sum / (double)r->groups[g].n_tasks, r->groups[g].n_tasks);
 		fprintf(f, "\n");
 	}
+	if (r->executed)
+		fprintf(f, "cost: %llu jailed run(s), programs' CPU %.2f s; answered without a run: %zu from the run cache, "
+			   "%zu identical samples%s\n",
+			(unsigned long long)r->runs, (double)r->program_cpu_ms / 1000.0, r->from_cache, r->duplicates,
+			r->dedup ? "" : " (dedup off)");
 	if (r->skipped)
 		fprintf(f, "skipped samples: %zu (outside the date window or not in the dataset)\n", r->skipped);
 	if (r->ref_known)
@@ -164,6 +169,8 @@ static cJSON *sample_json(const struct report_context *c, const struct score_rep
 	cJSON_AddNumberToObject(o, "wall_ms", (double)v->wall_ms);
 	cJSON_AddNumberToObject(o, "cpu_ms", (double)v->cpu_ms);
 	cJSON_AddNumberToObject(o, "peak_rss_kb", (double)v->peak_rss_kb);
+	if (v->reused != REUSE_NONE)
+		cJSON_AddStringToObject(o, "reused", sample_reuse_name(v->reused));
 	if (v->status == ST_TIMEOUT) {
 		cJSON_AddNumberToObject(o, "cpu_limit_ms", v->cpu_limit_ms);
 		cJSON_AddNumberToObject(o, "wall_limit_ms", v->wall_limit_ms);
@@ -272,6 +279,14 @@ cJSON *report_json(const struct report_context *c, const struct score_report *r)
 		cJSON_AddNumberToObject(sum, "reasoning_changed", (double)r->reasoning_changed);
 		cJSON_AddNumberToObject(sum, "flaky", (double)r->flaky);
 		cJSON_AddNumberToObject(sum, "forged", (double)r->forged);
+		cJSON *cost = cJSON_AddObjectToObject(sum, "cost");
+		if (cost) {
+			cJSON_AddNumberToObject(cost, "runs", (double)r->runs);
+			cJSON_AddNumberToObject(cost, "program_cpu_s", (double)r->program_cpu_ms / 1000.0);
+			cJSON_AddBoolToObject(cost, "dedup", r->dedup);
+			cJSON_AddNumberToObject(cost, "from_cache", (double)r->from_cache);
+			cJSON_AddNumberToObject(cost, "duplicates", (double)r->duplicates);
+		}
 		if (r->ref_known) {
 			cJSON *ag = cJSON_AddObjectToObject(sum, "reference_agreement");
 			if (ag) {

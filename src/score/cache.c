@@ -58,7 +58,7 @@ int cache_read(const char *dir, const char *name, char **data, size_t *len)
 	return file_read_all(path, 1u << 30, data, len, err, sizeof(err)) == 0 ? 0 : -1;
 }
 
-int cache_write(const char *dir, const char *name, const char *data, size_t len)
+static int write_file(const char *dir, const char *name, const char *data, size_t len, bool durable)
 {
 	char path[4096], tmp[4200], parent[4096];
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
@@ -83,11 +83,21 @@ int cache_write(const char *dir, const char *name, const char *data, size_t len)
 		}
 		off += (size_t)w;
 	}
-	if (fsync(fd) != 0 || rename(tmp, path) != 0) {
+	if ((durable && fsync(fd) != 0) || rename(tmp, path) != 0) {
 		unlink(tmp);
 		return -1;
 	}
 	return 0;
+}
+
+int cache_write(const char *dir, const char *name, const char *data, size_t len)
+{
+	return write_file(dir, name, data, len, true);
+}
+
+int cache_write_nosync(const char *dir, const char *name, const char *data, size_t len)
+{
+	return write_file(dir, name, data, len, false);
 }
 
 void cache_safe_name(const char *in, char *out, size_t n)

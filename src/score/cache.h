@@ -17,6 +17,9 @@ int cache_read(const char *dir, const char *name, char **data, size_t *len);
 
 /* Atomically write <dir>/<name>, creating directories. Returns 0 or -1. */
 int cache_write(const char *dir, const char *name, const char *data, size_t len);
+/* The same without fsync, for many small entries where losing one to a
+ * crash only costs a re-run (a reader treats a broken entry as absent). */
+int cache_write_nosync(const char *dir, const char *name, const char *data, size_t len);
 
 /* A file-name-safe form of a task id ("HumanEval/12" -> "HumanEval_12"). */
 void cache_safe_name(const char *in, char *out, size_t n);

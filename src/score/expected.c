@@ -5,10 +5,16 @@
  * runner's `expected` kind); the result record (outputs as tagged JSON and
  * the per-input wall times) is cached under the cache directory, keyed by
  * the dataset's content hash and the task id. Jobs then carry, per split,
- * the raw inputs, the raw expected outputs and evalplus's per-input time
- * limits max(1.0, 4.0 x t). Records can be large (HumanEval/15's is about
- * 150 MB), so they are read from the cache when a job needs them rather
- * than held in memory. */
+ * the raw inputs, the expected outputs and evalplus's per-input time limits
+ * max(1.0, 4.0 x t).
+ *
+ * An output whose JSON is longer than DIGEST_OVER bytes is kept and
+ * shipped as its equality digest (src/py/verdict_digest.py) unless a
+ * tolerance may compare it (the task's atol, or a float output earlier in
+ * the split): HumanEval/15's outputs alone were 147 MB, now 134 digests.
+ * When a candidate's output is of a type a digest cannot judge (a numpy
+ * value, a subclass), the runner recomputes that split's outputs with the
+ * canonical program the job carries and compares the real values. */
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -29,6 +35,10 @@
 #define EVALPLUS_GT_FACTOR 4.0
 /* evalplus's per-task process budget: min(60, sum of limits) + 2 s a split. */
 #define EVALPLUS_TASK_CAP 60.0
+/* Outputs longer than this (tagged JSON bytes) travel as digests. Shorter
+ * ones stay whole: they cost little, and their comparison never needs the
+ * canonical program again. */
+#define DIGEST_OVER 1024
 
 struct expected_task {
 	const struct problem *p;
@@ -43,6 +53,7 @@ struct expected_set {
 	const char *cache_dir;
 	struct expected_task *v;
 	size_t n;
+	uint64_t runs, cpu_ms; /* canonical runs made (atomic adds) */
 };
 
 static int add_task(struct expected_set *e, const struct problem *p, const char *key)
@@ -59,7 +70,8 @@ static int add_task(struct expected_set *e, const struct problem *p, const char 
 	t->p = p;
 	char safe[256];
 	cache_safe_name(p->task_id, safe, sizeof(safe));
-	snprintf(t->name, sizeof(t->name), "evalplus-expected/%s/%s.json", key, safe);
+	/* -2: records with digests (the first form kept every value whole). */
+	snprintf(t->name, sizeof(t->name), "evalplus-expected-2/%s/%s.json", key, safe);
 	return 0;
 }
 
@@ -115,6 +127,8 @@ static cJSON *expected_job(const struct problem *p, const char *nonce)
 		  cJSON_AddStringToObject(job, "guard", "none") && cJSON_AddStringToObject(job, "profile", "evalplus") &&
 		  cJSON_AddStringToObject(job, "program", program) &&
 		  cJSON_AddStringToObject(job, "entry_point", p->entry_point) &&
+		  cJSON_AddNumberToObject(job, "digest_over", DIGEST_OVER) &&
+		  cJSON_AddItemToObject(job, "atol", cJSON_CreateRaw(p->atol ? p->atol : "0")) &&
 		  cJSON_AddItemToArray(splits, split_obj("base", p->base_input)) &&
 		  cJSON_AddItemToArray(splits, split_obj("plus", p->plus_input));
 	free(program);
@@ -227,6 +241,8 @@ static void compute_one(void *arg, size_t k)
 	struct runner_outcome ro;
 	runner_run(cx->e->sc, job, nonce, &lim, NULL, 0, &ro);
 	cJSON_Delete(job);
+	__atomic_add_fetch(&cx->e->runs, 1, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&cx->e->cpu_ms, ro.jail.cpu_ms, __ATOMIC_RELAXED);
 	if (getenv("VERDICT_DEBUG_EXPECTED"))
 		fprintf(stderr, "expected %s: %s wall %llu ms cpu %llu ms record %zu bytes\n", t->p->task_id,
 			jail_status_name(ro.jail.status), (unsigned long long)ro.jail.wall_ms,
@@ -384,13 +400,24 @@ int expected_attach(const struct expected_set *e, const struct problem *p, const
 			snprintf(err, errlen, "canonical outputs of %s lack the %s split", p->task_id, names[i]);
 			goto out;
 		}
+		/* Outputs kept as digests (absent from records that keep every
+		 * value whole); the canonical CPU of the split, which a
+		 * recomputation in the runner would spend again. */
+		struct span digested, cpu;
+		bool has_digests = json_span_member(sp.p, sp.n, "digested", &digested) == 0;
+		if (json_span_member(sp.p, sp.n, "cpu_ms", &cpu) == 0)
+			*budget_s += 2.0 * strtod(cpu.p, NULL) / 1000.0;
 		char *out_text = strndup(outputs.p, outputs.n);
+		char *dig_text = has_digests ? strndup(digested.p, digested.n) : NULL;
 		double split_budget = 0;
 		cJSON *s = split_obj(names[i], inputs[i]);
 		cJSON *lim = time_limits(times.p, times.n, &split_budget);
-		bool ok = out_text && s && lim && cJSON_AddItemToObject(s, "expected", cJSON_CreateRaw(out_text)) &&
+		bool ok = out_text && (dig_text || !has_digests) && s && lim &&
+			  cJSON_AddItemToObject(s, "expected", cJSON_CreateRaw(out_text)) &&
+			  (!dig_text || cJSON_AddItemToObject(s, "expected_digests", cJSON_CreateRaw(dig_text))) &&
 			  cJSON_AddItemToObject(s, "time_limits_s", lim) && cJSON_AddItemToArray(arr, s);
 		free(out_text);
+		free(dig_text);
 		if (!ok) {
 			if (s && !cJSON_IsArray(s))
 				cJSON_Delete(s);
@@ -400,7 +427,15 @@ int expected_attach(const struct expected_set *e, const struct problem *p, const
 		*budget_s += split_budget;
 		*job_bytes += outputs.n + (inputs[i] ? strlen(inputs[i]) : 0);
 	}
-	if (!cJSON_AddItemToObject(job, "atol", cJSON_CreateRaw(p->atol ? p->atol : "0")) ||
+	/* The program that recomputes a split's outputs when a candidate's
+	 * output is of a type its digest cannot judge. */
+	size_t cl = strlen(p->prompt) + strlen(p->canonical_solution) + 1;
+	char *canonical = malloc(cl);
+	if (canonical)
+		snprintf(canonical, cl, "%s%s", p->prompt, p->canonical_solution);
+	bool added = canonical && cJSON_AddStringToObject(job, "canonical", canonical);
+	free(canonical);
+	if (!added || !cJSON_AddItemToObject(job, "atol", cJSON_CreateRaw(p->atol ? p->atol : "0")) ||
 	    !cJSON_AddStringToObject(job, "dataset", "humaneval") ||
 	    !cJSON_AddStringToObject(job, "evalplus_version", evalplus_version ? evalplus_version : "master")) {
 		snprintf(err, errlen, "out of memory");
@@ -438,6 +473,12 @@ void expected_read_splits(const cJSON *result, struct sample_verdict *v)
 	v->has_splits = true;
 	v->base = split_status(base);
 	v->plus = split_status(plus);
+}
+
+void expected_run_totals(const struct expected_set *e, uint64_t *runs, uint64_t *cpu_ms)
+{
+	*runs = e ? e->runs : 0;
+	*cpu_ms = e ? e->cpu_ms : 0;
 }
 
 void expected_free(struct expected_set **ep)

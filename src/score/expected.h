@@ -35,6 +35,10 @@ double expected_cost_ms(const struct expected_set *e, const struct problem *p);
 /* Read the per-split statuses of an evalplus result record into v. */
 void expected_read_splits(const cJSON *result, struct sample_verdict *v);
 
+/* The runs made to compute canonical outputs for this set, and their CPU
+ * (zero when everything came from the cache; e may be NULL). */
+void expected_run_totals(const struct expected_set *e, uint64_t *runs, uint64_t *cpu_ms);
+
 void expected_free(struct expected_set **e);
 
 #endif

@@ -11,6 +11,7 @@
 
 #include "extract/extract.h"
 #include "input/lcb_problem.h"
+#include "score/dedup.h"
 #include "score/expected.h"
 #include "score/scheduler.h"
 #include "score/score_batch.h"
@@ -30,6 +31,7 @@ void score_options_default(struct score_options *o)
 	o->exec = true;
 	o->rerun_timeouts = true;
 	o->rerun_alone = true;
+	o->dedup = true;
 }
 
 struct score_job {
@@ -43,6 +45,8 @@ static void job_free(struct score_job *j)
 	pthread_mutex_destroy(&j->b.progress_mu);
 	expected_free(&j->b.expected);
 	free(j->b.order);
+	free(j->b.leader);
+	free(j->b.followers);
 	free(j->b.probs);
 	free(j->b.profiles);
 	free(j->b.harnesses);
@@ -86,6 +90,93 @@ static void order_by_cost(struct batch_ctx *b)
 			b->order[k] = c[k].i;
 	}
 	free(c);
+}
+
+/* Identical samples run once (dedup.h): find each one's leader and leave
+ * the followers out of the batch's order. Returns the number of items to
+ * run. Without memory for it every sample simply runs. */
+static size_t plan_dedup(struct batch_ctx *b)
+{
+	size_t n = b->set->n;
+	bool *eligible = calloc(n ? n : 1, sizeof(*eligible));
+	b->leader = malloc((n ? n : 1) * sizeof(*b->leader));
+	b->followers = calloc(n ? n : 1, sizeof(*b->followers));
+	if (!eligible || !b->leader || !b->followers)
+		goto off;
+	for (size_t i = 0; i < n; i++)
+		eligible[i] = b->rep->v[i].status != ST_INVALID && !b->rep->v[i].skipped;
+	if (dedup_leaders(b->set, b->probs, b->profiles, eligible, b->leader) < 0)
+		goto off;
+	free(eligible);
+	size_t runs = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (b->leader[i] != i)
+			b->followers[b->leader[i]]++;
+		else
+			runs++;
+	}
+	if (runs == n)
+		return n;
+	size_t *order = malloc((runs ? runs : 1) * sizeof(*order));
+	if (!order)
+		goto off_keep;
+	size_t k = 0;
+	for (size_t item = 0; item < n; item++) {
+		size_t i = b->order ? b->order[item] : item;
+		if (b->leader[i] == i)
+			order[k++] = i;
+	}
+	free(b->order);
+	b->order = order;
+	return runs;
+off:
+	free(eligible);
+off_keep:
+	free(b->leader);
+	free(b->followers);
+	b->leader = b->followers = NULL;
+	return n;
+}
+
+/* Each follower takes its leader's verdict when that one is final; the
+ * others run now, as a batch of their own (or here, one by one, when the
+ * queue is full). */
+static void resolve_followers(struct batch_ctx *b, bool cancelled)
+{
+	size_t n = b->set->n, n_run = 0;
+	if (!b->leader)
+		return;
+	size_t *run = malloc((n ? n : 1) * sizeof(*run));
+	for (size_t i = 0; i < n; i++) {
+		size_t l = b->leader[i];
+		if (l == i)
+			continue;
+		struct sample_verdict *v = &b->rep->v[i];
+		if (dedup_reusable(&b->rep->v[l])) {
+			dedup_copy(v, &b->rep->v[l]);
+		} else if (cancelled) {
+			v->status = ST_SANDBOX_ERROR;
+			verdict_set_detail(v, "cancelled: the client went away or the service is stopping");
+		} else if (run) {
+			run[n_run++] = i;
+		} else {
+			v->status = ST_SANDBOX_ERROR;
+			verdict_set_detail(v, "out of memory scheduling an identical sample");
+		}
+	}
+	if (n_run) {
+		free(b->order);
+		b->order = run;
+		run = NULL;
+		struct batch again = { .run = score_run_item, .cancelled = score_cancel_item, .ctx = b, .n = n_run };
+		if (scheduler_submit(b->sc->sched, &again) == 0) {
+			scheduler_wait(b->sc->sched, &again);
+		} else {
+			for (size_t k = 0; k < n_run; k++)
+				score_run_item(b, k);
+		}
+	}
+	free(run);
 }
 
 /* LCB contamination windows: contest_date within [since, until], comparing
@@ -258,6 +349,7 @@ int score_start(struct scorer *sc, const struct score_options *o, const struct d
 	}
 	out->level = sc ? sc->jail->level : JAIL_LEVEL_NONE;
 	out->executed = o->exec;
+	out->dedup = o->dedup;
 	out->n = set->n;
 	out->bench = ds ? ds->bench : o->bench;
 	struct batch_ctx *b = &j->b;
@@ -285,7 +377,8 @@ int score_start(struct scorer *sc, const struct score_options *o, const struct d
 			return -1;
 		}
 		order_by_cost(b);
-		j->batch = (struct batch){ .run = score_run_item, .cancelled = score_cancel_item, .ctx = b, .n = set->n };
+		size_t items = o->dedup ? plan_dedup(b) : set->n;
+		j->batch = (struct batch){ .run = score_run_item, .cancelled = score_cancel_item, .ctx = b, .n = items };
 		if (scheduler_submit(sc->sched, &j->batch) == -EBUSY) {
 			if (busy)
 				*busy = true;
@@ -341,6 +434,25 @@ static bool rerun_wanted(const struct score_options *o, struct sample_verdict *v
 	return want && o->rerun_timeouts;
 }
 
+/* What the call cost and what it did not have to run. */
+static void count_costs(struct batch_ctx *b)
+{
+	struct score_report *r = b->rep;
+	uint64_t runs = 0, cpu = 0;
+	expected_run_totals(b->expected, &runs, &cpu);
+	r->runs = b->runs + runs;
+	r->program_cpu_ms = b->program_cpu_ms + cpu;
+	r->from_cache = r->duplicates = 0;
+	for (size_t i = 0; i < r->n; i++) {
+		r->from_cache += r->v[i].reused == REUSE_CACHE;
+		r->duplicates += r->v[i].reused == REUSE_DUPLICATE;
+	}
+	if (b->sc) {
+		__atomic_add_fetch(&b->sc->stats.from_cache, r->from_cache, __ATOMIC_RELAXED);
+		__atomic_add_fetch(&b->sc->stats.duplicates, r->duplicates, __ATOMIC_RELAXED);
+	}
+}
+
 void score_finish(struct score_job **jp)
 {
 	struct score_job *j = *jp;
@@ -349,6 +461,7 @@ void score_finish(struct score_job **jp)
 	struct batch_ctx *b = &j->b;
 	if (j->submitted) {
 		scheduler_wait(b->sc->sched, &j->batch);
+		resolve_followers(b, j->batch.cancel);
 		/* A run ended by the wall-clock cap may have been slowed by the
 		 * machine, not by itself: it is run once more, alone when asked.
 		 * A CPU limit counts the program's own work and stands. */
@@ -363,6 +476,7 @@ void score_finish(struct score_job **jp)
 				score_rerun_one(&r);
 		}
 	}
+	count_costs(b);
 	score_summarise(b);
 	score_audit(b);
 	job_free(j);

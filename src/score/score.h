@@ -38,6 +38,18 @@ void scorer_pool_stats(struct scorer *s, struct jail_pool_stats *out);
 bool scorer_uses_pool(const struct scorer *s);
 const struct jail_config *scorer_jail(const struct scorer *s);
 
+/* What the scorer's jailed programs cost since it started, over every
+ * caller: the runs it made and their CPU (measured where each run's
+ * processes are reaped, inside the jail, and carried back), and the samples
+ * answered without a run. */
+struct scorer_stats {
+	uint64_t runs;		 /* jailed runs made (samples, re-runs, canonical outputs, canaries) */
+	uint64_t program_cpu_ms; /* their CPU, user + system */
+	uint64_t from_cache;	 /* samples answered from the run cache */
+	uint64_t duplicates;	 /* samples answered by an identical sample of the same call */
+};
+void scorer_stats(struct scorer *s, struct scorer_stats *out);
+
 struct score_options {
 	enum benchmark bench;
 	enum profile profile;	    /* default PROFILE_VERDICT; PROFILE_AUTO: the faithful one for the input */
@@ -66,6 +78,10 @@ struct score_options {
 	bool rerun_timeouts; /* re-run once a sample the wall-clock cap ended while starved of CPU (default on) */
 	bool rerun_alone;    /* ... with nothing else running (CLI default; a server re-runs in place) */
 	bool skip_unknown;   /* samples of tasks not in the dataset are skipped (counted), not invalid */
+	/* Never run the same thing twice (default on): identical samples of one
+	 * call run once, and a final verdict is kept in the run cache (the
+	 * scorer's cache directory) for later calls. Off: every sample runs. */
+	bool dedup;
 	const char *evalplus_version; /* "master" (default: HumanEval/32 fixed) or "0.3.1" */
 	/* LCB contamination windows on contest_date (inclusive, "YYYY-MM-DD"), or NULL. */
 	const char *since;
@@ -101,6 +117,7 @@ struct sample_verdict {
 	char *lcb_metadata; /* JSON text */
 	/* Agreement with the harness verdict recorded in the samples file. */
 	int ref_agrees; /* -1 unknown, 0, 1 */
+	enum sample_reuse reused; /* answered without a run of its own */
 	bool skipped;	/* filtered out (LCB date window): no verdict, not counted */
 };
 
@@ -176,6 +193,13 @@ struct score_report {
 	double pass_at_1_excl_unpassable;
 	uint32_t cpu_limit_ms, wall_limit_ms;
 	uint64_t memory_bytes;
+	/* What this call cost: its jailed runs (samples, harness comparisons,
+	 * re-runs, canonical outputs) and their CPU; samples answered without
+	 * a run. */
+	uint64_t runs;
+	uint64_t program_cpu_ms;
+	size_t from_cache, duplicates;
+	bool dedup; /* the option in force */
 };
 
 /* Score every sample of `set` (problems from the samples themselves or from

@@ -26,6 +26,12 @@ struct batch_ctx {
 	struct jail_limits limits;
 	pthread_mutex_t progress_mu;
 	size_t done;
+	/* dedup: per sample, the identical sample whose verdict it takes (itself
+	 * when it runs), and how many take its verdict; NULL when off. */
+	size_t *leader;
+	size_t *followers;
+	/* What the batch's runs cost (atomic adds). */
+	uint64_t runs, program_cpu_ms;
 };
 
 /* score_run.c: the scheduler's callbacks for one batch item, and the re-run

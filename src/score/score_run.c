@@ -10,6 +10,7 @@
 #include "cleanup.h"
 #include "input/lcb_problem.h"
 #include "input/lcb_tests.h"
+#include "score/dedup.h"
 #include "score/expected.h"
 #include "score/job.h"
 #include "score/score_batch.h"
@@ -42,6 +43,26 @@ static void limits_for(const struct batch_ctx *b, const struct problem *p, enum 
 	l->tmp_bytes = (64u << 20) + 3 * bytes;
 }
 
+/* Run `job` under `lim`, or take the outcome of the same run from the run
+ * cache when `reuse` allows it; a final outcome is kept there. */
+static void run_or_reuse(struct batch_ctx *b, cJSON *job, const char *nonce, const struct jail_limits *lim, bool reuse,
+			 struct runner_outcome *ro, struct sample_verdict *v)
+{
+	struct run_cache *cache = reuse && b->o->dedup ? b->sc->runs : NULL;
+	char key[65];
+	if (cache && run_cache_key(cache, job, lim, key) < 0)
+		cache = NULL;
+	if (cache && run_cache_load(cache, key, ro) == 0) {
+		v->reused = REUSE_CACHE;
+		return;
+	}
+	runner_run(b->sc, job, nonce, lim, NULL, 0, ro);
+	__atomic_add_fetch(&b->runs, 1, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&b->program_cpu_ms, ro->jail.cpu_ms, __ATOMIC_RELAXED);
+	if (cache)
+		(void)run_cache_store(cache, key, ro); /* a cache that cannot be written costs only re-runs */
+}
+
 static cJSON *build(struct batch_ctx *b, size_t i, enum profile prof, const struct job_text *jt, const char *nonce,
 		    char *err, size_t errlen)
 {
@@ -65,9 +86,10 @@ static cJSON *build(struct batch_ctx *b, size_t i, enum profile prof, const stru
 
 /* Run the job of `prof` for one prepared text and decide. Returns the
  * verdict in *v and, when `facts` is not NULL, what the run reported for
- * the harness beside it. */
+ * the harness beside it. A re-run (`reuse` false) neither reads nor feeds
+ * the run cache. */
 static void run_once(struct batch_ctx *b, size_t i, enum profile prof, const struct job_text *jt,
-		     struct sample_verdict *v, struct run_facts *facts)
+		     struct sample_verdict *v, struct run_facts *facts, bool reuse)
 {
 	const struct sample *s = &b->set->v[i];
 	const struct problem *p = b->probs[i];
@@ -121,7 +143,7 @@ static void run_once(struct batch_ctx *b, size_t i, enum profile prof, const str
 	const char *given = b->o->keep_programs ? cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(job, "program")) : NULL;
 	char *given_copy = given ? strdup(given) : NULL;
 	struct runner_outcome ro;
-	runner_run(b->sc, job, nonce, &lim, NULL, 0, &ro);
+	run_or_reuse(b, job, nonce, &lim, reuse, &ro, v);
 	cJSON_Delete(job);
 	verdict_decide(&ro, v);
 	if (b->o->keep_programs && ro.extraction) {
@@ -167,7 +189,7 @@ static void run_harness(struct batch_ctx *b, size_t i, enum profile prof, struct
 		snprintf(h->detail, sizeof(h->detail), "out of memory preparing the text");
 		return;
 	}
-	run_once(b, i, prof, &raw, &hv, NULL);
+	run_once(b, i, prof, &raw, &hv, NULL, true);
 	job_text_free(&raw);
 	h->status = hv.status;
 	snprintf(h->detail, sizeof(h->detail), "%s", hv.detail);
@@ -190,7 +212,7 @@ static void harness_done(struct sample_verdict *v, const struct run_facts *f)
 static void run_faithful(struct batch_ctx *b, size_t i, struct sample_verdict *v, const struct job_text *jt)
 {
 	enum profile prof = b->profiles[i];
-	run_once(b, i, prof, jt, v, NULL);
+	run_once(b, i, prof, jt, v, NULL, true);
 	v->harness_passed = v->status == ST_PASSED;
 	if (b->o->no_harness)
 		return;
@@ -206,7 +228,7 @@ static void run_faithful(struct batch_ctx *b, size_t i, struct sample_verdict *v
 static void run_verdict(struct batch_ctx *b, size_t i, struct sample_verdict *v, const struct job_text *jt)
 {
 	struct run_facts f;
-	run_once(b, i, PROFILE_VERDICT, jt, v, &f);
+	run_once(b, i, PROFILE_VERDICT, jt, v, &f, true);
 	v->flags |= f.flags;
 	v->notes = f.notes;
 	f.notes = NULL;
@@ -243,7 +265,9 @@ void score_run_item(void *ctx, size_t k)
 	job_text_free(&jt);
 	if (b->o->progress) {
 		pthread_mutex_lock(&b->progress_mu);
-		b->done++;
+		/* Identical samples waiting for this one are done with it when
+		 * they can take its verdict. */
+		b->done += 1 + (b->followers && dedup_reusable(v) ? b->followers[i] : 0);
 		b->o->progress(b->o->progress_ctx, b->done, b->set->n);
 		pthread_mutex_unlock(&b->progress_mu);
 	}
@@ -269,7 +293,7 @@ void score_rerun_one(void *ctx)
 	struct job_text jt;
 	if (prepare_text(r->b, r->i, &jt) < 0)
 		return;
-	run_once(r->b, r->i, r->b->profiles[r->i], &jt, &again, NULL);
+	run_once(r->b, r->i, r->b->profiles[r->i], &jt, &again, NULL, false);
 	job_text_free(&jt);
 	v->flags |= VF_RERUN;
 	char reason[sizeof(v->rerun_reason)];

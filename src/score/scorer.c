@@ -19,6 +19,7 @@ static const char *const runner_modules[] = {
 	"verdict_kind_assert.py", "verdict_kind_evalplus.py", "verdict_kind_lcb.py",
 	"verdict_extract.py", "verdict_values.py", "verdict_guard.py",
 	"verdict_lcb.py", "verdict_evalplus.py", "verdict_forgery.py", "verdict_tracing.py",
+	"verdict_digest.py",
 	/* the verdict profile: execution, the harness beside it */
 	"verdict_kind_real.py", "verdict_kind_real_lcb.py", "verdict_real.py", "verdict_observe.py",
 	"verdict_harness.py",
@@ -57,6 +58,13 @@ int scorer_create(const struct scorer_options *o, struct scorer **out, char *err
 		scorer_destroy(&s);
 		return -1;
 	}
+	const struct embedded_file *zygote = embedded_find("py/verdict_zygote.py");
+	if (s->cache_dir && run_cache_open(s->cache_dir, s->jail, s->runner_files, s->n_runner_files,
+					   zygote ? zygote->data : NULL, zygote ? zygote->len : 0, &s->runs) < 0) {
+		snprintf(err, errlen, "out of memory");
+		scorer_destroy(&s);
+		return -1;
+	}
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
 	int workers = o->workers > 0 ? o->workers : (cores > 0 ? (int)cores : 2);
 	int rc = scheduler_create(workers, o->max_queued ? o->max_queued : 100000, &s->sched);
@@ -71,7 +79,6 @@ int scorer_create(const struct scorer_options *o, struct scorer **out, char *err
 	}
 	/* The warm pool is the default execution path; it needs the full
 	 * isolation level (each worker is a complete jail). */
-	const struct embedded_file *zygote = embedded_find("py/verdict_zygote.py");
 	if (!o->no_pool && s->jail->level == JAIL_LEVEL_FULL && zygote) {
 		struct jail_pool_options po = {
 			.workers = workers,
@@ -97,6 +104,7 @@ void scorer_destroy(struct scorer **sp)
 	scheduler_destroy(&s->sched);
 	jail_pool_destroy(&s->pool);
 	extract_free(&s->extractor);
+	run_cache_free(&s->runs);
 	pthread_mutex_destroy(&s->cache_mu);
 	free(s->cache_dir);
 	free(s);
@@ -123,4 +131,12 @@ bool scorer_uses_pool(const struct scorer *s)
 const struct jail_config *scorer_jail(const struct scorer *s)
 {
 	return s->jail;
+}
+
+void scorer_stats(struct scorer *s, struct scorer_stats *out)
+{
+	out->runs = __atomic_load_n(&s->stats.runs, __ATOMIC_RELAXED);
+	out->program_cpu_ms = __atomic_load_n(&s->stats.program_cpu_ms, __ATOMIC_RELAXED);
+	out->from_cache = __atomic_load_n(&s->stats.from_cache, __ATOMIC_RELAXED);
+	out->duplicates = __atomic_load_n(&s->stats.duplicates, __ATOMIC_RELAXED);
 }

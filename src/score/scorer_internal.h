@@ -5,6 +5,7 @@
 
 #include <pthread.h>
 
+#include "score/run_cache.h"
 #include "score/score.h"
 
 #define SCORER_MAX_RUNNER_FILES 32
@@ -18,6 +19,8 @@ struct scorer {
 	struct jail_pool *pool;	     /* warm workers; NULL: one-shot jails */
 	char *cache_dir;	 /* NULL: nothing is cached */
 	pthread_mutex_t cache_mu; /* one writer of cache files at a time */
+	struct run_cache *runs;	  /* outcomes of runs by content (NULL without a cache directory) */
+	struct scorer_stats stats; /* updated with atomic adds */
 };
 
 #endif

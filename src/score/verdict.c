@@ -1,5 +1,7 @@
 /* Names of sample statuses and flags: one switch, no default, so a new
  * status without a name does not compile silently. */
+#include <stddef.h>
+
 #include "score/verdict.h"
 
 const char *sample_status_name(enum sample_status s)
@@ -44,4 +46,17 @@ const char *verdict_flag_name(unsigned bit)
 		"reasoning_changed", "unpassable_task",	 "public_only",	 "forged_result",
 	};
 	return bit < VF_COUNT ? names[bit] : "unknown";
+}
+
+const char *sample_reuse_name(enum sample_reuse r)
+{
+	switch (r) {
+	case REUSE_NONE:
+		return NULL;
+	case REUSE_CACHE:
+		return "cache";
+	case REUSE_DUPLICATE:
+		return "duplicate";
+	}
+	return NULL;
 }

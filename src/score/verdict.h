@@ -27,6 +27,16 @@ const char *sample_status_name(enum sample_status s);
 /* Counted in pass@k (everything but sandbox_error and invalid). */
 bool sample_status_scored(enum sample_status s);
 
+/* Where a verdict came from when the sample did not run itself. */
+enum sample_reuse {
+	REUSE_NONE,
+	REUSE_CACHE,	 /* the run cache: the same job ran before (this call or an earlier one) */
+	REUSE_DUPLICATE, /* an identical sample of the same call ran */
+};
+
+/* "cache", "duplicate"; NULL for REUSE_NONE. */
+const char *sample_reuse_name(enum sample_reuse r);
+
 /* Flags, a bit each; names in verdict_flag_name(). */
 enum verdict_flag {
 	VF_FROM_REASONING = 1u << 0,	 /* code taken from reasoning_content */
