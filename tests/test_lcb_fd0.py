@@ -10,6 +10,7 @@ official records), the read blocks until the time limit: -3. verdict's `lcb`
 profile reproduces that at once, without waiting out the 6 s; `input()`,
 `sys.stdin.read()`, `sys.stdin.buffer.read()`, `from sys import stdin` and
 the threaded idiom pass, `sys.__stdin__` is closed (-4), as officially.
+Under the default profile (real Python) every one of them passes.
 
 When ../shared/anchors/lcb and its Debian packages are there, the same
 programs are graded by the official lcb_runner (fd 0 an open pipe, timeout
@@ -101,7 +102,8 @@ def main():
         with open(samples, "w") as f:
             json.dump([{"question_id": QID, "code_list": [p for p, _ in PROGRAMS.values()]}], f)
         # The official 6 s per test: the fd 0 readers must not wait it out.
-        p = subprocess.run([H.BINARY, "audit", "--json", "--no-cache", "--dataset", problems, samples],
+        p = subprocess.run([H.BINARY, "audit", "--json", "--no-cache", "--profile", "lcb", "--dataset", problems,
+                            samples],
                            capture_output=True, text=True, timeout=600)
         try:
             rep = json.loads(p.stdout)
@@ -120,6 +122,20 @@ def main():
                 t.ok(s["wall_ms"] < 6000 and "fd 0" in s.get("detail", ""),
                      "%s: known at once (%d ms, under the 6 s limit), the detail says why" % (name, s["wall_ms"]),
                      s.get("detail"))
+        # The default profile runs each program as real Python, where fd 0
+        # is the test's input: every reader gets it and passes.
+        p = subprocess.run([H.BINARY, "audit", "--json", "--no-cache", "--dataset", problems, samples],
+                           capture_output=True, text=True, timeout=600)
+        try:
+            real = json.loads(p.stdout)
+        except ValueError:
+            real = None
+        if t.ok(real is not None and real["profile"] == "verdict", "verdict audit (default profile) runs",
+                p.stderr[-2000:]):
+            statuses = {name: s["status"] for name, s in zip(PROGRAMS, sorted(real["samples"],
+                                                                              key=lambda s: s["index"]))}
+            t.ok(all(st == "passed" for st in statuses.values()),
+                 "default profile: every reader of stdin, fd 0 included, passes", statuses)
         if os.environ.get("VERDICT_FIDELITY_QUICK") == "1":
             # The sanitizer pass of CI: the comparison was made by the run before.
             results, why = None, "VERDICT_FIDELITY_QUICK: compared by the full run"
