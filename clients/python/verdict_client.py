@@ -158,6 +158,14 @@ def merge_reports(reports, chunks_objects, ks):
     for key in ("skipped_lines", "skipped_samples", "reasoning_changed", "flaky", "forged"):
         if key in summary:
             summary[key] = sum(r["summary"].get(key, 0) for r in reports)
+    costs = [r["summary"]["cost"] for r in reports if "cost" in r["summary"]]
+    if costs:
+        # What the calls cost, all chunks together (not one chunk's).
+        summary["cost"] = {"runs": sum(c.get("runs", 0) for c in costs),
+                           "program_cpu_s": round(sum(c.get("program_cpu_s", 0) for c in costs), 3),
+                           "dedup": all(c.get("dedup", True) for c in costs),
+                           "from_cache": sum(c.get("from_cache", 0) for c in costs),
+                           "duplicates": sum(c.get("duplicates", 0) for c in costs)}
     agree = [r["summary"]["reference_agreement"] for r in reports if "reference_agreement" in r["summary"]]
     if agree:
         summary["reference_agreement"] = {"agree": sum(a["agree"] for a in agree),
@@ -495,6 +503,11 @@ def format_table(report):
             if groups:
                 lines.append("by %s:" % dim + "".join(" %s %.4f (%d)" % (v, e["pass_at_1"], e["tasks"])
                                                      for v, e in groups.get(dim, {}).items()))
+    cost = s.get("cost")
+    if s["executed"] and cost:
+        lines.append("cost: %d jailed run(s), programs' CPU %.2f s; answered without a run: %d from the run cache, "
+                     "%d identical samples%s" % (cost["runs"], cost["program_cpu_s"], cost["from_cache"],
+                                                cost["duplicates"], "" if cost.get("dedup", True) else " (dedup off)"))
     if s.get("skipped_samples"):
         lines.append("skipped samples: %d (outside the date window or not in the dataset)" % s["skipped_samples"])
     ag = s.get("reference_agreement")
