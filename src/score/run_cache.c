@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "base/digest.h"
+#include "base/file_io.h"
 #include "score/cache.h"
 #include "score/run_cache.h"
 
@@ -19,6 +20,18 @@ struct run_cache {
 	char *dir;
 	char identity[65]; /* digest of what every run depends on besides its job */
 };
+
+/* SHA-256 of the running executable. */
+static int binary_digest(char out[65])
+{
+	char *data = NULL, err[200];
+	size_t len = 0;
+	if (file_read_all("/proc/self/exe", (size_t)1 << 30, &data, &len, err, sizeof(err)) < 0)
+		return -1;
+	digest_sha256_hex(data, len, out);
+	free(data);
+	return 0;
+}
 
 int run_cache_open(const char *dir, const struct jail_config *jail, const struct jail_file *files, size_t n_files,
 		   const void *extra, size_t extra_len, struct run_cache **out)
@@ -36,8 +49,19 @@ int run_cache_open(const char *dir, const struct jail_config *jail, const struct
 		return -1;
 	}
 	/* Everything that can change a verdict besides the job and limits:
-	 * the code that runs it and the walls around it. */
-	fprintf(f, "verdict %s\npython %s\nlevel %s\n", VERDICT_VERSION, jail->python_real, jail_level_name(jail->level));
+	 * the code that runs it and the walls around it. The binary itself
+	 * too: a change to the jail or to how a verdict is decided, rebuilt
+	 * under the same version, must not meet the old build's verdicts. */
+	char exe_digest[65];
+	if (binary_digest(exe_digest) < 0) {
+		/* No way to tell this build from another: no run cache. */
+		fclose(f);
+		free(buf);
+		run_cache_free(&c);
+		return 0;
+	}
+	fprintf(f, "verdict %s\nbinary %s\npython %s\nlevel %s\n", VERDICT_VERSION, exe_digest, jail->python_real,
+		jail_level_name(jail->level));
 	for (size_t i = 0; i < n_files; i++) {
 		fprintf(f, "file %s %zu\n", files[i].name, files[i].len);
 		fwrite(files[i].data, 1, files[i].len, f);

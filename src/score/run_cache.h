@@ -24,10 +24,11 @@
 struct run_cache;
 
 /* Open the cache under <dir>/runs (created on the first store). The
- * identity is digested from the jail config (policy, interpreter, level)
- * and the files every run gets (`files`, and `extra`: the warm parent,
- * which runs some jobs itself). Returns 0, or -1 (out of memory). Free with
- * run_cache_free. */
+ * identity is digested from the running binary (/proc/self/exe), the jail
+ * config (policy, interpreter, level) and the files every run gets
+ * (`files`, and `extra`: the warm parent, which runs some jobs itself).
+ * Returns 0 (with *out NULL when the binary cannot be read: no run cache),
+ * or -1 (out of memory). Free with run_cache_free. */
 int run_cache_open(const char *dir, const struct jail_config *jail, const struct jail_file *files, size_t n_files,
 		   const void *extra, size_t extra_len, struct run_cache **out);
 void run_cache_free(struct run_cache **c);
