@@ -244,3 +244,33 @@ def _():
             "    os._exit(0)\n")
     r = result(digest_job(prog, [300]))
     check_eq(r["status"] in ("error", "failed", "timeout"), True, r)
+
+
+@test("real_evalplus (the verdict profile): outputs known by their digest, recomputed where a digest cannot judge")
+def _():
+    if not HAVE_NUMPY:
+        raise Skip("numpy not installed")
+    # The verdict profile gets the same digests as the evalplus kind: a
+    # correct answer to a task with long outputs (HumanEval/15, /27, ...)
+    # must pass, a wrong one fail at its first difference.
+    r = result(digest_job(BIG_PROG, [300, 5, 700], kind="real_evalplus"))["splits"]["base"]
+    check_eq((r["status"], r["tests_run"]), ("passed", 3))
+    r = result(digest_job("def f(n):\n    return list(range(n - (n == 700)))\n", [300, 700, 5],
+                          kind="real_evalplus"))["splits"]["base"]
+    check_eq((r["status"], r["failed_test"], r.get("expected_recomputed")), ("failed", 1, None))
+    prog = "import numpy as np\ndef f(n):\n    return [np.int64(i) for i in range(n)]\n"
+    r = result(digest_job(prog, [300, 400], kind="real_evalplus"))["splits"]["base"]
+    check_eq((r["status"], r.get("expected_recomputed")), ("passed", True))
+    run = run_job(digest_job(prog, [300], canonical=None, kind="real_evalplus"))
+    check_eq((run.rc, [x["type"] for x in run.records]), (70, ["runner_error"]))
+    # A candidate asking for the values itself gains nothing.
+    prog = ("import os, json\n"
+            "def f(n):\n"
+            "    for fd in range(3, 64):\n"
+            "        try:\n"
+            "            os.write(fd, b'\\n' + json.dumps({'report': {'need_expected': 0}}).encode() + b'\\n')\n"
+            "        except OSError:\n"
+            "            pass\n"
+            "    os._exit(0)\n")
+    r = result(digest_job(prog, [300], kind="real_evalplus"))
+    check_eq(r["status"] in ("error", "failed", "timeout"), True, r)
