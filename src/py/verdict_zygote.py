@@ -14,6 +14,9 @@ candidate code and never reuses a process that did:
 
 When C1 exits the kernel kills everything left in its pid namespace; when
 its mount namespace goes, so does the job's /tmp.
+
+The fast path of HumanEval-style jobs (the run's process as the runner's
+child, this process writing the records) is verdict_zygote_fast.py.
 """
 import ctypes
 import errno
@@ -26,7 +29,6 @@ import signal
 import socket
 import struct
 import sys
-import tempfile
 import time
 
 # The modules benchmark solutions and the runner use, imported once here so
@@ -269,51 +271,6 @@ def g_run(job):
     runpy.run_path(script, run_name="__main__")
 
 
-def g_run_fast_assert(job):
-    """The assert kind (or the verdict profile's real_assert) run by this
-    process alone, the warm parent playing the runner's parent: the job is read and deleted, the extraction (CPython's
-    parser, no candidate code yet) is reported first, then the candidate
-    runs with the tests under the harness's guard. Reports go to a private
-    pipe only the warm parent reads; this process holds no result channel
-    and never sees the nonce."""
-    import verdict_child
-    import verdict_job as vj
-    import verdict_kind_assert
-    import verdict_runner as vr
-    send = verdict_child.Sender(job.report_fd)
-    job_data = vr.read_job("/tmp/job.json")
-    ctx = vr.Context("/tmp", None)
-    ctx.resource = resource
-    if job_data.get("kind") == "real_assert":
-        import verdict_kind_real
-        verdict_kind_real.fast_real_assert(job_data, send, ctx)
-        return
-    ext = job_data.get("extract")
-    if ext is not None:
-        mode = vj.field(ext, "mode", str)
-        import verdict_extract
-        if mode != "lm-eval-chat":
-            raise vj.RunnerError("unknown extract mode %r" % mode)
-        blocks = vj.field(ext, "blocks", list)
-        fallback = vj.field(ext, "fallback", str)
-        prompt = vj.field(ext, "prompt", str)
-        candidate, path = verdict_extract.lm_eval_chat_select(blocks, fallback)
-        program = prompt + candidate
-        send({"extraction": {"program": program, "path": path, "detail": {"mode": mode, "blocks": len(blocks)}}})
-    else:
-        program = vj.field(job_data, "program", str)
-    if not program.strip():
-        send({"report": {"status": "no_code", "harness": None}})
-        return
-    test = vj.field(job_data, "test", str)
-    entry_point = vj.field(job_data, "entry_point", str)
-    vj.preload(ctx, program, test)
-    tmp = tempfile.mkdtemp(prefix="cand-", dir="/tmp")
-    forgery_check = vj.field(job_data, "forgery_check", bool, True)
-    send({"report": verdict_kind_assert.assert_child(program, test, entry_point, vj.guard_for(job_data), tmp,
-                                                     ctx, forgery_check)})
-
-
 def g_main(job, bpf, root_setup=False):
     """The run's program process: (its /tmp, when asked), the drop of every
     privilege, then the job. Never returns."""
@@ -332,7 +289,8 @@ def g_main(job, bpf, root_setup=False):
         os._exit(121)
     try:
         if job.report_fd >= 0:
-            g_run_fast_assert(job)
+            import verdict_zygote_fast
+            verdict_zygote_fast.g_run_fast_assert(job)
         else:
             g_run(job)
         code = 0
@@ -439,33 +397,6 @@ def sweep(uid):
         time.sleep(0.0005)
 
 
-MAX_REPORT = 256 << 20
-
-
-def collect_reports(rfd, pid):
-    """Read the program process's reports until it has ended and the pipe
-    is drained; returns (messages, wait status, rusage). Anything the run
-    left holding the pipe is swept first, so this cannot hang."""
-    import select
-    buf = bytearray()
-    pidfd = os.pidfd_open(pid)
-    try:
-        done = False
-        while not done:
-            ready, _, _ = select.select([rfd, pidfd], [], [])
-            if rfd in ready:
-                chunk = os.read(rfd, 1 << 16)
-                if not chunk:
-                    break
-                if len(buf) < MAX_REPORT:
-                    buf += chunk
-            if pidfd in ready and rfd not in ready:
-                done = True
-    finally:
-        os.close(pidfd)
-    return buf
-
-
 def run_direct(sock, job, bpf):
     """The usual path: each run has a uid of its own, so it needs no pid
     namespace of its own. /proc is mounted hidepid=2, so the run sees only
@@ -479,6 +410,9 @@ def run_direct(sock, job, bpf):
     fast = hint.get("fast") in ("assert", "real_assert") and isinstance(hint.get("nonce"), str)
     rfd = channel = -1
     if fast:
+        # Shipped with the runner modules and imported warm by main(): only
+        # the scorer's jobs carry the hint, and it ships them.
+        import verdict_zygote_fast
         rfd, job.report_fd = os.pipe()
         # The result channel stays here: the program process never has it.
         channel, job.channel = job.channel, -1
@@ -496,7 +430,7 @@ def run_direct(sock, job, bpf):
     send_started(sock, job, pid)
     buf = b""
     if fast:
-        buf = collect_reports(rfd, pid)
+        buf = verdict_zygote_fast.collect_reports(rfd, pid)
     while True:
         try:
             _, st, ru = os.wait4(pid, 0)
@@ -516,52 +450,12 @@ def run_direct(sock, job, bpf):
         except OSError:
             pass
         os.close(rfd)
-        write_fast_records(channel, hint, bytes(buf) + tail, st, ru, time.monotonic() - t0)
+        verdict_zygote_fast.write_fast_records(channel, hint, bytes(buf) + tail, st, ru, time.monotonic() - t0)
         os.close(channel)
     report(job.status, REPORT_EXIT, 0, 0, 0, st, ru)
     os.close(job.status)
     job.status = -1
     return st
-
-
-def write_fast_records(channel, hint, data, st, ru, wall_s):
-    """The records the runner would write, from the program process's
-    reports: the first extraction report and the first result report
-    count. A program that ended without a result gets none here: the
-    supervisor then decides from its exit (a non-pass)."""
-    nonce = hint["nonce"]
-    extraction = report = None
-    for line in data.split(b"\n"):
-        if not line:
-            continue
-        try:
-            msg = json.loads(line)
-        except ValueError:
-            continue
-        if not isinstance(msg, dict):
-            continue
-        if extraction is None and report is None and isinstance(msg.get("extraction"), dict):
-            extraction = msg["extraction"]
-        elif report is None and isinstance(msg.get("report"), dict):
-            report = msg["report"]
-    out = []
-    if extraction is not None:
-        rec = {k: v for k, v in extraction.items() if k not in ("nonce", "type")}
-        rec.update({"nonce": nonce, "type": "extraction"})
-        out.append(rec)
-    if report is not None:
-        rec = dict(report)
-        rec.update({"nonce": nonce, "type": "result", "kind": hint["fast"], "profile": hint.get("profile"),
-                    "cpu_ms": (ru.ru_utime + ru.ru_stime) * 1000.0, "wall_ms": wall_s * 1000.0})
-        out.append(rec)
-    data = b"".join((json.dumps(r, separators=(",", ":")) + "\n").encode() for r in out)
-    view = memoryview(data)
-    try:
-        while view:
-            n = os.write(channel, view)
-            view = view[n:]
-    except OSError:
-        pass
 
 
 def run_in_pid_namespace(sock, job, bpf):

@@ -20,6 +20,8 @@ static const char *const runner_modules[] = {
 	"verdict_extract.py", "verdict_values.py", "verdict_guard.py",
 	"verdict_lcb.py", "verdict_evalplus.py", "verdict_forgery.py", "verdict_tracing.py",
 	"verdict_digest.py",
+	/* the warm parent's fast path (verdict_zygote.py imports it warm) */
+	"verdict_zygote_fast.py",
 	/* the verdict profile: execution, the harness beside it */
 	"verdict_kind_real.py", "verdict_kind_real_lcb.py", "verdict_real.py", "verdict_observe.py",
 	"verdict_harness.py",
