@@ -81,6 +81,11 @@ def main():
         t.ok(rc == 0 and got == [("Mini/0", "passed"), ("Mini/1", "failed")],
              "a gzip of two members is read whole", (rc, got, err[-300:]))
         run_cache(d)
+        # A read-only bind the jail's own /tmp would hide is refused, named.
+        r = subprocess.run([H.BINARY, "check", "--bind-ro", d], capture_output=True, text=True, timeout=60)
+        t.ok(r.returncode == 2 and "--bind-ro" in r.stderr and "/tmp" in r.stderr,
+             "--bind-ro of a path under /tmp is refused with a message naming the jail's own /tmp",
+             (r.returncode, r.stderr[-300:]))
     return t.done()
 
 

@@ -70,8 +70,12 @@ def usr_victim(python):
 def inner(helper):
     python = os.environ.get("VERDICT_PYTHON", "/usr/bin/python3")
     victim = usr_victim(python)
-    # Not under /tmp: the jail mounts its own /tmp over it.
-    base = tempfile.mkdtemp(prefix="verdict-readonly-", dir=os.environ.get("VERDICT_TEST_DIR") or os.getcwd())
+    # Not under /tmp: the jail mounts its own /tmp over it (verdict refuses
+    # such a --bind-ro). A build directory under /tmp uses /var/tmp instead.
+    parent = os.path.realpath(os.environ.get("VERDICT_TEST_DIR") or os.getcwd())
+    if parent == "/tmp" or parent.startswith("/tmp/"):
+        parent = "/var/tmp"
+    base = tempfile.mkdtemp(prefix="verdict-readonly-", dir=parent)
     try:
         os.chmod(base, 0o755)
         ro = os.path.join(base, "ro")

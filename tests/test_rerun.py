@@ -80,7 +80,8 @@ def main():
         if not shutil.which("taskset"):
             t.skip("two busy samples pinned to one CPU are re-run", "no taskset(1)")
             return t.done()
-        got, took, err = audit(d, [BUSY, BUSY], ["--timeout", "20", "--wall", "1.5", "-j", "2"],
+        # Two identical programs: --no-dedup, or only one would run.
+        got, took, err = audit(d, [BUSY, BUSY], ["--timeout", "20", "--wall", "1.5", "-j", "2", "--no-dedup"],
                                prefix=("taskset", "-c", "0"))
         if not t.ok(got is not None, "verdict audit runs the busy samples pinned to one CPU", err):
             return t.done()

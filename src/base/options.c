@@ -1,6 +1,8 @@
 /* Shared options of the commands that run programs (see options.h). */
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +30,27 @@ static int parse_seconds(const char *arg, double max, double *out)
 		return -1;
 	*out = v;
 	return 0;
+}
+
+
+/* The jail has its own /tmp, /proc and /dev: a path under one of them,
+ * bound read-only, would be hidden by the jail's own mount and the program
+ * would silently not see it. */
+static bool bind_hidden_in_jail(const char *arg, char *err, size_t errlen)
+{
+	static const char *const own[] = { "/tmp", "/proc", "/dev" };
+	char resolved[PATH_MAX];
+	const char *path = realpath(arg, resolved) ? resolved : arg;
+	for (size_t i = 0; i < sizeof(own) / sizeof(own[0]); i++) {
+		size_t n = strlen(own[i]);
+		if (strncmp(path, own[i], n) == 0 && (path[n] == '\0' || path[n] == '/')) {
+			snprintf(err, errlen,
+				 "--bind-ro %s: the jail has its own %s, which would hide it; bind a path outside %s",
+				 arg, own[i], own[i]);
+			return true;
+		}
+	}
+	return false;
 }
 
 int common_opts_parse(struct common_opts *o, int key, const char *arg, char *err, size_t errlen)
@@ -77,6 +100,8 @@ int common_opts_parse(struct common_opts *o, int key, const char *arg, char *err
 			snprintf(err, errlen, "--bind-ro: at most %zu paths", sizeof(o->binds) / sizeof(o->binds[0]) - 1);
 			return -1;
 		}
+		if (bind_hidden_in_jail(arg, err, errlen))
+			return -1;
 		o->binds[o->n_binds++] = arg;
 		return 1;
 	default:

@@ -40,7 +40,8 @@ struct common_opts {
 	"  --timeout S          CPU seconds per program\n"                                                 \
 	"  --wall S             wall-clock seconds per program (default 3x --timeout)\n"                   \
 	"  --memory MB          address-space limit per program (default 1024)\n"                          \
-	"  --bind-ro PATH       also bind a host path read-only into the jail (repeatable)\n"
+	"  --bind-ro PATH       also bind a host path read-only into the jail (repeatable;\n"              \
+	"                       not under /tmp, /proc or /dev: the jail has its own)\n"
 
 void common_opts_init(struct common_opts *o);
 
