@@ -138,8 +138,10 @@ return 'contained: %s' % out
     ("memory_bomb", """
 chunks = []
 while True:
-    chunks.append(bytearray(64 << 20))
-    if len(chunks) > 256:
+    # 1 GiB at a time: the memory limit is met at once, not after seconds of
+    # zero-filling pages that a slow machine spends against the CPU limit.
+    chunks.append(bytearray(1 << 30))
+    if len(chunks) > 64:
         return 'ESCAPED'
 """, {"full": "memory", "seccomp": "memory"}),
     ("infinite_loop", """
