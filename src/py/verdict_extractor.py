@@ -56,8 +56,10 @@ REPLY = struct.Struct("=IQQQ")
 ANSWERED, DECLINED = 1, 2
 # Test-only hooks (the hint's "test_extractor", set by the scorer from the
 # VERDICT_TEST_EXTRACTOR variable of verdict's own environment, never by a
-# sample): make this process die or overrun its budget on a request.
-TEST_HOOKS = {"crash": 1, "slow": 2}
+# sample): make this process die or overrun its budget on a request, or
+# spend BURN_S of CPU before an answer (which the run's cpu_ms must show).
+TEST_HOOKS = {"crash": 1, "slow": 2, "burn": 3}
+BURN_S = 0.1
 
 PR_SET_PDEATHSIG, PR_SET_NO_NEW_PRIVS, PR_CAPBSET_DROP, PR_SET_SECCOMP = 1, 38, 24, 22
 PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, SECCOMP_MODE_FILTER = 47, 4, 2
@@ -282,6 +284,8 @@ def _serve(req_r, rep_w, region, bpf, parent):
                 os.kill(os.getpid(), signal.SIGKILL)
             if hook == TEST_HOOKS["slow"]:
                 time.sleep(BUDGET_S * 30)
+            while hook == TEST_HOOKS["burn"] and time.thread_time_ns() - t0 < BURN_S * 1e9:
+                pass
             record = _extract(verdict_harness, verdict_values, bytes(region[:in_len]))
             rec_off = (in_len + 4095) // 4096 * 4096
             if record is not None and rec_off + len(record) <= len(region):

@@ -42,7 +42,7 @@ int scorer_create(const struct scorer_options *o, struct scorer **out, char *err
 	pthread_mutex_init(&s->cache_mu, NULL);
 	/* A test-only hook (tests/test_extractor.py): only the words the
 	 * extractor knows reach the hint, so the hint stays valid JSON. */
-	static const char *const test_hooks[] = { "off", "crash", "slow" };
+	static const char *const test_hooks[] = { "off", "crash", "slow", "burn" };
 	const char *hook = getenv("VERDICT_TEST_EXTRACTOR");
 	for (size_t i = 0; hook && i < ARRAY_LEN(test_hooks); i++)
 		if (strcmp(hook, test_hooks[i]) == 0)

@@ -21,7 +21,7 @@ struct scorer {
 	pthread_mutex_t cache_mu; /* one writer of cache files at a time */
 	struct run_cache *runs;	  /* outcomes of runs by content (NULL without a cache directory) */
 	struct scorer_stats stats; /* updated with atomic adds */
-	/* Tests only: VERDICT_TEST_EXTRACTOR ("off", "crash", "slow"), passed to
+	/* Tests only: VERDICT_TEST_EXTRACTOR ("off", "crash", "slow", "burn"), passed to
 	 * the warm parent's extractor in the fast job's hint (verdict_extractor.py);
 	 * NULL in normal use. */
 	const char *test_extractor;
