@@ -19,14 +19,21 @@ budget and is killed), "burn" (it spends 100 ms of CPU before answering).
 - The run's cpu_ms includes the extractor's CPU.
 - A candidate sees neither the region the extractor shares with the warm
   parent nor the extractor process.
+- The sweep after a run still kills what the run left behind while the
+  extractor (which it must spare) lives: a daemon a sample forks is gone
+  before the next sample on that worker starts (seen from the host, by the
+  names the two processes give themselves).
 Prints TAP."""
 import gzip
 import json
 import os
 import re
+import secrets
 import subprocess
 import sys
 import tempfile
+import threading
+import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
@@ -126,6 +133,68 @@ def meant_fixtures(d):
     return ds, sp, len(samples)
 
 
+def host_comms():
+    names = set()
+    for p in os.listdir("/proc"):
+        if p.isdigit():
+            try:
+                with open("/proc/%s/comm" % p) as f:
+                    names.add(f.read().strip())
+            except OSError:
+                pass
+    return names
+
+
+def sweep_check(d):
+    """One worker, two samples: the first leaves a daemon (and waits long
+    enough for the host to see it), the second sleeps; the host must never
+    see both processes at once."""
+    tok = secrets.token_hex(4)
+    daemon, second = "vx-d-" + tok, "vx-s-" + tok
+    ds, sp = os.path.join(d, "sweep_problems.jsonl"), os.path.join(d, "sweep_samples.jsonl")
+    test = "def check(candidate):\n    assert candidate() == 1\n"
+    with open(ds, "w") as f:
+        for i in range(2):
+            f.write(json.dumps({"task_id": "Sweep/%d" % i, "prompt": "def f():\n", "entry_point": "f",
+                                "canonical_solution": "", "test": test}) + "\n")
+    with open(sp, "w") as f:
+        f.write(json.dumps({"task_id": "Sweep/0", "completion":
+                            "    import ctypes, os, time\n"
+                            "    if os.fork() == 0:\n"
+                            "        os.setsid()\n"
+                            "        ctypes.CDLL(None).prctl(15, b'%s', 0, 0, 0)\n"
+                            "        while True:\n"
+                            "            time.sleep(0.05)\n"
+                            "    time.sleep(1)\n"
+                            "    return 1\n" % daemon}) + "\n")
+        f.write(json.dumps({"task_id": "Sweep/1", "completion":
+                            "    import ctypes, time\n"
+                            "    ctypes.CDLL(None).prctl(15, b'%s', 0, 0, 0)\n"
+                            "    time.sleep(2)\n"
+                            "    return 1\n" % second}) + "\n")
+    seen = {"daemon": False, "second": False, "both": False}
+    stop = threading.Event()
+
+    def watch():
+        while not stop.is_set():
+            names = host_comms()
+            seen["daemon"] |= daemon in names
+            seen["second"] |= second in names
+            seen["both"] |= daemon in names and second in names
+            time.sleep(0.02)
+    th = threading.Thread(target=watch)
+    th.start()
+    try:
+        rep = audit(ds, sp, extra=("-j", "1"))
+    finally:
+        stop.set()
+        th.join()
+    statuses = [s["status"] for s in rep["samples"]] if rep else None
+    t.ok(statuses == ["passed", "passed"] and seen["daemon"] and seen["second"] and not seen["both"],
+         "with the extractor alive, the sweep kills a sample's daemon before the next sample runs",
+         (statuses, seen))
+
+
 def canonical(d, limit=None):
     with gzip.open(H.HUMANEVAL, "rt") as f:
         rows = [json.loads(line) for line in f if line.strip()]
@@ -156,6 +225,8 @@ def main():
         for hook in ("crash", "slow"):
             same_records(off, audit(ds, sp, hook), "fixtures/extract/meant, the extractor %s on every request "
                          "(the run's process extracts)" % ("dying" if hook == "crash" else "over its budget"))
+
+        sweep_check(d)
 
         ex_ds, ex_sp = os.path.join(EXAMPLES, "problems.jsonl"), os.path.join(EXAMPLES, "samples.jsonl")
         same_records(audit(ex_ds, ex_sp), audit(ex_ds, ex_sp, "off"),
