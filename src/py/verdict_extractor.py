@@ -82,13 +82,15 @@ class Extractor:
 
     def before_fork(self, job, hint):
         """ask() for a fast job the extractor serves (the verdict profile's
-        real_assert), else (None, 0.0). The extraction's CPU is taken from
-        the run's CPU limit, as when the run's process extracted."""
+        real_assert), else (None, 0.0). An answer's CPU is taken from the
+        run's CPU limit, as when the run's process extracted; without an
+        answer the run's process extracts again, under its whole limit."""
         if hint.get("fast") != "real_assert" or hint.get("test_extractor") == "off":
             return None, 0.0
         answer, cpu_s = self.ask(job, hint.get("test_extractor"))
-        lim = job.header["limits"]
-        lim["cpu_ms"] = max(1, lim["cpu_ms"] - int(cpu_s * 1000))
+        if answer is not None:
+            lim = job.header["limits"]
+            lim["cpu_ms"] = max(1, lim["cpu_ms"] - int(cpu_s * 1000))
         return answer, cpu_s
 
     def ask(self, job, test_hook=None):
@@ -103,13 +105,13 @@ class Extractor:
             return None, 0.0
         if self.pid < 0 and not self._start():
             return None, 0.0
+        self.used = max(self.used, size)
         try:
             got = os.preadv(job.memfd, [memoryview(self.region)[:size]], off)
         except OSError:
             return None, 0.0
         if got != size:
             return None, 0.0
-        self.used = max(self.used, size)
         lim = job.header["limits"]
         msg = REQUEST.pack(size, lim["memory"] + REGION_BYTES, lim["stack"], TEST_HOOKS.get(test_hook, 0))
         try:
