@@ -103,7 +103,7 @@ class Extractor:
         size, off = name_off
         if size == 0 or size > REGION_BYTES // 2:
             return None, 0.0
-        if self.pid < 0 and not self._start():
+        if self.pid < 0 and not self.start():
             return None, 0.0
         self.used = max(self.used, size)
         try:
@@ -161,7 +161,10 @@ class Extractor:
         self.pid = -1
         return record
 
-    def _start(self):
+    def start(self):
+        """Fork the extractor from this (warm, frozen) process. Called once
+        at start-up, so that a worker's processes are the same idle as
+        busy, and again by the first ask() after one was stopped."""
         req_r, req_w = os.pipe()
         rep_r, rep_w = os.pipe()
         parent = os.getpid()

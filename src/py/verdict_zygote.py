@@ -577,13 +577,14 @@ def main():
     gc.collect()
     gc.freeze()
     # The verdict profile's extractor (when this pool runs scorer jobs): a
-    # child of this warm, frozen state, started on its first job. Only with
+    # child of this warm, frozen state. Only with
     # a /proc that shows this worker's processes: the sweep needs it to tell
     # the extractor from what a run left behind.
     extractor = None
     if "verdict_kind_real" in sys.modules and "verdict_extractor" in sys.modules \
             and os.path.isdir("/proc/%d" % os.getpid()):
         extractor = sys.modules["verdict_extractor"].Extractor(bpf)
+        extractor.start()
     sock.send(b"RDY1")
     return serve(sock, bpf, extractor)
 
