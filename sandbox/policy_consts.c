@@ -15,6 +15,7 @@
 #include <sys/mman.h>
 #include <sys/personality.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/socket.h>
 
 #include "cleanup.h"
@@ -73,6 +74,7 @@ static const struct named_value consts[] = {
 	NV(O_RDONLY), NV(O_WRONLY), NV(O_RDWR), NV(O_ACCMODE), NV(O_CREAT), NV(O_EXCL),
 	NV(O_TRUNC), NV(O_APPEND), NV(O_NONBLOCK), NV(O_DIRECTORY), NV(O_NOFOLLOW), NV(O_CLOEXEC),
 	NV(O_PATH), NV(O_TMPFILE), NV(AT_EMPTY_PATH), NV(AT_SYMLINK_NOFOLLOW), NV(AT_REMOVEDIR),
+	NV(S_IFMT), NV(S_IFIFO),
 	/* fcntl(2) commands. */
 	NV(F_DUPFD), NV(F_DUPFD_CLOEXEC), NV(F_GETFD), NV(F_SETFD), NV(F_GETFL), NV(F_SETFL),
 	NV(F_GETLK), NV(F_SETLK), NV(F_SETLKW), NV(F_SETOWN), NV(F_SETSIG), NV(F_SETLEASE),

@@ -8,7 +8,9 @@
 #include <stdint.h>
 #include <sys/ioctl.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -220,6 +222,23 @@ int p_futex_cmp_requeue_pi(void)
 int p_mknodat(void)
 {
 	return result(syscall(SYS_mknodat, -1, "/nonexistent-verdict", 0, 0));
+}
+
+/* A FIFO passes the filter (the kernel then finds no such directory); a
+ * device node does not. */
+int p_mknodat_fifo(void)
+{
+	return result(syscall(SYS_mknodat, AT_FDCWD, "/nonexistent-verdict/fifo", S_IFIFO | 0600, 0));
+}
+
+int p_mknod_fifo(void)
+{
+	return result(syscall(SYS_mknod, "/nonexistent-verdict/fifo", S_IFIFO | 0600, 0));
+}
+
+int p_mknodat_chr(void)
+{
+	return result(syscall(SYS_mknodat, AT_FDCWD, "/nonexistent-verdict/tty", S_IFCHR | 0600, makedev(5, 0)));
 }
 
 int p_prlimit_self(void)

@@ -210,3 +210,98 @@ def _():
                    "tests": [{"input": "", "output": "closed denied denied"}]},
                   as_nobody=os.geteuid() == 0)
     check_eq((len(run.lines), run.result["status"]), (1, "passed"))
+
+
+# ------------------------------------------------ the warm stdin launcher ---
+# A job of one test runs it in a fresh interpreter; a job of more runs each
+# test in a fork of one warm launcher (src/py/verdict_launcher.py). The
+# same program and input must end the same way in both.
+
+WHO_STARTED_ME = ("import os\n"
+                  "cmd = open('/proc/%d/cmdline' % os.getppid(), 'rb').read()\n"
+                  "print('launcher' if b'_verdict_launcher' in cmd else 'fresh')\n")
+
+SAME_END_PROGRAMS = [
+    ("print(int(input()) * 2)\n", "21\n", "42"),
+    ("import sys\nsys.stdout.buffer.write(b'42\\n')\n", "", "42"),
+    ("import threading, time\ndef f():\n    time.sleep(0.05)\n    print(42)\n"
+     "threading.Thread(target=f).start()\n", "", "42"),
+    ("import atexit\natexit.register(print, 42)\n", "", "42"),
+    ("import sys\nprint(42)\nsys.exit(3)\n", "", "42"),
+    ("import sys\nprint(42)\nsys.exit('bye')\n", "", "42"),
+    ("raise ValueError('boom')\n", "", "42"),
+    ("raise KeyboardInterrupt\n", "", "42"),
+    ("import os\nprint(42)\nos._exit(0)\n", "", "42"),
+    ("import sys\nsys.stderr.write('x' * 100000)\nprint(42)\n", "", "42"),
+    ("print(input())\nprint(input())\n", "1\n", "1\n1"),
+    ("import os\nprint(os.read(0, 100).decode().strip())\n", "42\n", "42"),
+    ("import random\nprint(int(random.random() < 2) * 42)\n", "", "42"),
+    ("import resource\nprint(42)\n", "", "42"),
+    ("print(__name__, sorted(k for k in globals() if not k.startswith('__'))[:3])\n", "", "x"),
+    ("import sys\nprint(sorted(m for m in ('socket', 'resource') if m in sys.modules))\n", "", "[]"),
+]
+
+
+def _same_end(rec):
+    meta = {k: v for k, v in rec.get("metadata", {}).items() if k != "execution time"}
+    return (rec["status"], rec.get("error_code"), meta, rec.get("exc_type"),
+            rec.get("died"), rec.get("observed"), rec.get("harness_differs"))
+
+
+def _stdin_job(kind, program, tests, **kw):
+    job = {"kind": kind, "program": program, "time_limit_s": 3,
+           "tests": [{"input": i, "output": o} for i, o in tests]}
+    job.update(kw)
+    return job
+
+
+@test("stdin launcher: the tests of a job of several run in its forks, one test alone in a fresh interpreter")
+def _():
+    for kind in ("lcb_stdin", "real_lcb_stdin"):
+        r = run_job(_stdin_job(kind, WHO_STARTED_ME, [("", "launcher")] * 3)).result
+        check_eq((r["status"], r["tests_run"]), ("passed", 3), kind)
+        r = run_job(_stdin_job(kind, WHO_STARTED_ME, [("", "fresh")])).result
+        check_eq(r["status"], "passed", kind + " alone")
+
+
+@test("stdin launcher: every program ends as in a fresh interpreter (exit codes, exceptions, threads, "
+      "atexit, buffers, fd 0, globals), under both profiles' stdin kinds")
+def _():
+    for kind, extra in (("lcb_stdin", {}), ("lcb_stdin", {"guard": "none"}),
+                        ("real_lcb_stdin", {"harness_guard": "lcb"})):
+        for program, inp, out in SAME_END_PROGRAMS:
+            fresh = run_job(_stdin_job(kind, program, [(inp, out)], **extra)).result
+            forked = run_job(_stdin_job(kind, program, [(inp, out)] * 3, **extra)).result
+            if fresh["status"] == "passed":
+                check_eq((forked["status"], forked["tests_run"]), ("passed", 3), "%s %r" % (kind, program))
+            else:
+                check_eq(_same_end(forked), _same_end(fresh), "%s %s %r" % (kind, extra, program))
+
+
+@test("stdin launcher: a test that kills its launcher still gets a verdict; the later tests run fresh")
+def _():
+    prog = ("import os, signal, sys\nn = int(input())\n"
+            "if n == 1:\n    os.kill(os.getppid(), signal.SIGKILL)\n    import time\n    time.sleep(0.5)\n"
+            "print(n)\n")
+    r = run_job(_stdin_job("real_lcb_stdin", prog, [("0\n", "0"), ("1\n", "1"), ("2\n", "2")],
+                           harness_guard="lcb")).result
+    check_eq((r["status"], r["failed_test"]), ("error", 1))
+    r = run_job(_stdin_job("lcb_stdin", prog, [("0\n", "0"), ("1\n", "1")], guard="none")).result
+    check_eq((r["status"], r["failed_test"], r["died"]["signal"]), ("error", 1, "SIGKILL"))
+
+
+@test("stdin launcher: a forked test holds neither the runner's channel nor its memory, nor the launcher's")
+def _():
+    prog = ("import os\nout = []\ntry:\n    os.write(3, b'junk\\n')\n    out.append('fd3')\nexcept OSError:\n"
+            "    out.append('closed')\n"
+            "launcher = os.getppid()\n"
+            "runner = int(open('/proc/%d/stat' % launcher).read().rsplit(')', 1)[1].split()[1])\n"
+            "for pid in (launcher, runner):\n"
+            "    for p in ('/proc/%d/mem' % pid, '/proc/%d/fd/3' % pid):\n"
+            "        try:\n            open(p, 'rb').close()\n            out.append('open')\n"
+            "        except OSError:\n            out.append('denied')\n"
+            "print(' '.join(out))\n")
+    want = "closed denied denied denied denied"
+    run = run_job({"kind": "lcb_stdin", "program": prog, "tests": [{"input": "", "output": want}] * 2},
+                  as_nobody=os.geteuid() == 0)
+    check_eq((len(run.lines), run.result["status"]), (1, "passed"), run.result.get("metadata"))

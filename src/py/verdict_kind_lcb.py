@@ -4,11 +4,10 @@ on a real stdin pipe); the semantics are verdict_lcb's."""
 import os
 import sys
 
-from verdict_child import TempDir, run_in_child, safe_str, set_cpu_limit, wait_for_threads
+from verdict_child import TempDir, run_in_child, safe_str, wait_for_threads
 from verdict_job import (MAX_ERROR_REPR, RunnerError, field, guard_for, preload, raise_child_runner_error)
+from verdict_test_process import STDOUT_CAP, spawn, start_launcher
 
-STDOUT_CAP = 64 * 1024 * 1024
-STDERR_TAIL = 64 * 1024
 # Why a test ended as a time-out, where the official TimeoutException says less.
 FD0_MESSAGE = ("the program read fd 0, the grading process's own stdin, not the test's input: "
                "the official runner blocks there until its time limit")
@@ -235,6 +234,12 @@ def kind_lcb_stdin(job, program, ctx):
         shutil.rmtree(job_dir, ignore_errors=True)
 
 
+# What a stdin test's interpreter imports besides the official preamble's
+# modules (BOOTSTRAP's own and its guard's): verdict_launcher imports them
+# once per job, ahead of the tests' forks.
+BOOTSTRAP_IMPORTS = ("faulthandler", "json", "os", "sys", "threading", "types", "shutil", "subprocess")
+
+
 def _lcb_stdin_run(ctx, tests, limit, guard, text, job_dir, grader_fd0):
     import verdict_lcb
     import verdict_threads
@@ -246,13 +251,31 @@ def _lcb_stdin_run(ctx, tests, limit, guard, text, job_dir, grader_fd0):
     os.mkdir(cwd)
     argv = [sys.executable, "-s", "-X", "int_max_str_digits=%d" % verdict_lcb.INT_MAX_STR_DIGITS,
             "-c", verdict_lcb.BOOTSTRAP, prog_path, guard, os.path.dirname(verdict_threads.__file__)]
+    # One test: a fresh interpreter costs what the launcher's start would.
+    launcher = None
+    if n > 1:
+        launcher = start_launcher(ctx, argv, cwd, job_dir, text,
+                                  verdict_lcb.STAR_IMPORT_MODULES + BOOTSTRAP_IMPORTS)
+    launcher_cpu_s = 0.0
+    try:
+        rec, cpu_total = _lcb_stdin_tests(ctx, tests, limit, argv, cwd, grader_fd0, launcher)
+    finally:
+        if launcher is not None:
+            launcher_cpu_s = launcher.close()
+    rec["cpu_ms"] = cpu_total + launcher_cpu_s * 1000.0
+    return rec
+
+
+def _lcb_stdin_tests(ctx, tests, limit, argv, cwd, grader_fd0, launcher):
+    import verdict_lcb
+    n = len(tests)
     results = []
     total = 0.0
     cpu_total = 0.0
     rec = None
     for idx, t in enumerate(tests):
         gt_inp, gt_out = t["input"], t["output"]
-        run = spawn(ctx, argv, cwd, gt_inp.encode("utf-8", "surrogatepass"), limit, grader_fd0)
+        run = spawn(ctx, argv, cwd, gt_inp.encode("utf-8", "surrogatepass"), limit, grader_fd0, launcher)
         cpu_total += run["cpu_ms"]
         if run["timed_out"]:
             results.append(-3)
@@ -303,227 +326,4 @@ def _lcb_stdin_run(ctx, tests, limit, guard, text, job_dir, grader_fd0):
         break
     if rec is None:
         rec = lcb_record(results, {"execution time": total}, n)
-    rec["cpu_ms"] = cpu_total
-    return rec
-
-
-# System calls that read a descriptor named by their first argument: read,
-# pread64, readv, preadv, preadv2 (x86_64; aarch64 for the generic table).
-_READ_SYSCALLS = {"x86_64": {0, 17, 19, 295, 327}, "aarch64": {63, 65, 67, 69, 286}}
-FD0_POLL_S = 0.05
-
-
-def blocked_on_pipe(pid, pipe, _read_syscalls=_READ_SYSCALLS.get(os.uname().machine, ())):
-    """Whether a thread of `pid` sits in a read of `pipe` ((st_dev, st_ino); its fd 0,
-    or the same pipe opened again as /dev/stdin or dup'ed), per
-    /proc/PID/task/TID/syscall ("NR FD ..." while in a system call) and
-    /proc/PID/fd/FD. False when /proc is not there (a runtime that masks
-    it): the test then runs into its time limit, with the same verdict."""
-    try:
-        tids = os.listdir("/proc/%d/task" % pid)
-    except OSError:
-        return False
-    for tid in tids:
-        try:
-            with open("/proc/%d/task/%s/syscall" % (pid, tid), "rb") as f:
-                fields = f.read().split()
-            if len(fields) < 2 or not fields[0].isdigit() or int(fields[0]) not in _read_syscalls:
-                continue
-            st = os.stat("/proc/%d/fd/%d" % (pid, int(fields[1], 16)))
-            if (st.st_dev, st.st_ino) == pipe:
-                return True
-        except (OSError, ValueError):
-            continue
-    return False
-
-
-def spawn(ctx, argv, cwd, stdin_bytes, limit_s, grader_fd0=False):
-    """Run one stdin test process. Returns stdout (capped), the stderr tail,
-    exit facts, CPU and wall ms, and whether the time limit was hit (CPU
-    time over the limit, SIGXCPU, or the 3x wall cap). With grader_fd0 the
-    input goes to another descriptor (named last in argv) and fd 0 is an
-    open pipe nothing is written to; a read of it ends the test as a
-    time-out at once (fd0_read)."""
-    import select
-    import signal as signal_mod
-    import subprocess
-    import time
-    resource = ctx.resource
-
-    def limits():
-        set_cpu_limit(resource, limit_s)
-
-    env = {
-        "OPENBLAS_NUM_THREADS": "1",
-        "PATH": "/usr/local/bin:/usr/bin:/bin",
-        "LANG": "C.UTF-8",
-        "LC_ALL": "C.UTF-8",
-        "PYTHONIOENCODING": "utf-8",
-        "PYTHONDONTWRITEBYTECODE": "1",
-    }
-    start = time.monotonic()
-    fd0_w = input_w = None
-    if grader_fd0:
-        fd0_r, fd0_w = os.pipe()
-        input_r, input_w = os.pipe()
-        try:
-            p = subprocess.Popen(argv + [str(input_r)], stdin=fd0_r, stdout=subprocess.PIPE,
-                                 stderr=subprocess.PIPE, cwd=cwd, env=env, close_fds=True,
-                                 pass_fds=(input_r,), start_new_session=True, preexec_fn=limits,
-                                 bufsize=0)
-        except BaseException:
-            os.close(fd0_w)
-            os.close(input_w)
-            raise
-        finally:
-            os.close(fd0_r)
-            os.close(input_r)
-        fin = input_w
-        st = os.fstat(fd0_w)
-        fd0_pipe = (st.st_dev, st.st_ino)
-    else:
-        p = subprocess.Popen(argv + ["-"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE, cwd=cwd, env=env, close_fds=True,
-                             start_new_session=True, preexec_fn=limits, bufsize=0)
-        fin = p.stdin.fileno()
-    deadline = start + 3.0 * limit_s
-    fout, ferr = p.stdout.fileno(), p.stderr.fileno()
-    for fd in (fin, fout, ferr):
-        os.set_blocking(fd, False)
-    # The child itself is in the select set: a pidfd becomes readable when
-    # it exits. Without it, a child that has closed its pipes (every child,
-    # at exit) could only be noticed by polling, and a poll interval is
-    # time lost on every test (it was 0.5 s: most of a stdin test's wall).
-    try:
-        pidfd = os.pidfd_open(p.pid)
-    except (AttributeError, OSError):
-        pidfd = None  # a kernel or policy without pidfd_open: poll briefly
-    pending = memoryview(stdin_bytes)
-
-    def close_input():
-        if input_w is not None:
-            os.close(input_w)
-        else:
-            p.stdin.close()
-
-    if not pending:
-        close_input()
-        fin = None
-    out = bytearray()
-    err = bytearray()
-    overflow = False
-    killed = False
-    fd0_read = False
-    next_fd0_check = start
-    open_r = {fout, ferr}
-    status = None
-    rusage = None
-
-    def kill():
-        try:
-            os.killpg(p.pid, signal_mod.SIGKILL)
-        except OSError:
-            pass
-
-    def stop_input():
-        # Nobody will read the rest: writing it would only meet EPIPE.
-        nonlocal fin, pending
-        if fin is not None:
-            close_input()
-            fin = None
-        pending = pending[:0]
-
-    while True:
-        now = time.monotonic()
-        if now >= deadline and status is None:
-            kill()
-            killed = True
-            stop_input()
-        if status is None:
-            wpid, st, ru = os.wait4(p.pid, os.WNOHANG)
-            if wpid == p.pid:
-                status, rusage = st, ru
-                stop_input()
-        if status is None and grader_fd0 and not killed and now >= next_fd0_check:
-            next_fd0_check = now + FD0_POLL_S
-            if blocked_on_pipe(p.pid, fd0_pipe):
-                fd0_read = killed = True
-                kill()
-                stop_input()
-        if status is not None and not open_r:
-            break
-        rlist = list(open_r)
-        wlist = [fin] if fin is not None else []
-        if status is not None:
-            timeout = 0 if killed else 0.05
-        elif pidfd is not None:
-            rlist.append(pidfd)
-            timeout = max(0.0, deadline - now)
-        else:
-            timeout = max(0.0, min(0.5 if open_r else 0.005, deadline - now))
-        if grader_fd0 and status is None:
-            timeout = min(timeout, FD0_POLL_S)  # the fd 0 check above runs this often
-        try:
-            rr, ww, _ = select.select(rlist, wlist, [], timeout)
-        except InterruptedError:
-            continue
-        if status is not None and not rr:
-            break  # the child is gone; a grandchild may hold the pipes
-        for fd in ww:
-            try:
-                n = os.write(fd, pending[:65536])
-                pending = pending[n:]
-            except BrokenPipeError:
-                pending = pending[:0]
-            except BlockingIOError:
-                continue
-            if not pending:
-                close_input()
-                fin = None
-        for fd in rr:
-            if fd == pidfd:
-                continue  # exited: reaped at the top of the loop
-            try:
-                chunk = os.read(fd, 1 << 16)
-            except BlockingIOError:
-                continue
-            if not chunk:
-                open_r.discard(fd)
-                continue
-            if fd == fout:
-                if len(out) + len(chunk) > STDOUT_CAP:
-                    overflow = True
-                    kill()
-                    stop_input()
-                    open_r.discard(fd)
-                else:
-                    out += chunk
-            else:
-                err += chunk
-                if len(err) > 2 * STDERR_TAIL:
-                    del err[:len(err) - STDERR_TAIL]
-    if pidfd is not None:
-        os.close(pidfd)
-    kill()
-    if fin is not None:
-        close_input()
-    if fd0_w is not None:
-        os.close(fd0_w)
-    for f in (p.stdin, p.stdout, p.stderr):
-        try:
-            if f is not None:
-                f.close()
-        except OSError:
-            pass
-    p.returncode = status  # reaped here; keep Popen from waiting again
-    wall_ms = (time.monotonic() - start) * 1000.0
-    cpu_ms = (rusage.ru_utime + rusage.ru_stime) * 1000.0
-    sig = os.WTERMSIG(status) if os.WIFSIGNALED(status) else None
-    code = os.WEXITSTATUS(status) if os.WIFEXITED(status) else None
-    timed_out = killed and not overflow or sig == signal_mod.SIGXCPU or cpu_ms > limit_s * 1000.0
-    return {
-        "stdout": bytes(out), "stderr": bytes(err[-STDERR_TAIL:]), "exit_code": code,
-        "signal": signal_mod.Signals(sig).name if sig is not None else None,
-        "cpu_ms": cpu_ms, "wall_ms": wall_ms, "timed_out": timed_out, "overflow": overflow,
-        "fd0_read": fd0_read,
-    }
+    return rec, cpu_total

@@ -140,7 +140,8 @@ def _lcb_functional_child(program, func_name, tests, limit, guard, forgery_check
 
 # The interpreter run for one stdin test: `python3 -c BOOT PROGRAM OBSERVER
 # GUARD`. It records what the faithful harness's guard would have broken
-# (verdict_observe.py, compiled in a private namespace) and runs the
+# (verdict_observe.py, compiled once per job by the runner and marshalled
+# into OBSERVER, run in a private namespace) and runs the
 # program as __main__ exactly as `python3 PROGRAM` would, in a __main__
 # namespace holding nothing of the boot's. The observations go to stderr in
 # one marker line written by the first atexit handler, which runs last,
@@ -150,9 +151,10 @@ BOOT = r'''
 def _verdict_boot():
     import sys
     path, observer_path, guard = sys.argv[1], sys.argv[2], sys.argv[3]
+    import marshal
     with open(observer_path, "rb") as f:
         ns = {"__name__": "verdict_observe", "_NO_PREBUILD": True}
-        exec(compile(f.read(), "verdict_observe.py", "exec", dont_inherit=True), ns)
+        exec(marshal.loads(f.read()), ns)
     with open(path, "rb") as f:
         source = f.read()
     observer = ns["Observer"](source.decode("utf-8", "replace"))
@@ -193,6 +195,7 @@ def kind_real_lcb_stdin(job, program, ctx):
     interpreter per test with the input on a real stdin; the official output
     comparison; a non-zero exit status is a runtime error. Stops at the
     first failure."""
+    import marshal
     import shutil
     import tempfile
     import verdict_kind_lcb as kl
@@ -200,23 +203,30 @@ def kind_real_lcb_stdin(job, program, ctx):
     tests = kl.lcb_tests(job)
     limit = float(field(job, "time_limit_s", (int, float), 6))
     guard = harness_guard(job)
-    # A test process that ends (or is ended at its wall cap) before reading
-    # all of its input must not take this process with it: a pool worker
-    # starts the runner with SIGPIPE at its default, fatal, disposition.
+    # A pool worker starts the runner with SIGPIPE at its default, fatal,
+    # disposition: no write to a pipe a test process has left may end it.
     signal.signal(signal.SIGPIPE, signal.SIG_IGN)
     job_dir = tempfile.mkdtemp(prefix="stdin-", dir=ctx.work_dir)
     try:
         prog = os.path.join(job_dir, "solution.py")
         with open(prog, "w", encoding="utf-8", errors="surrogatepass") as f:
             f.write(program)
-        observer = os.path.join(job_dir, "observe.py")
+        observer = os.path.join(job_dir, "observe.marshal")
         with open(verdict_observe.__file__, "rb") as src, open(observer, "wb") as dst:
-            dst.write(src.read())
+            dst.write(marshal.dumps(compile(src.read(), "verdict_observe.py", "exec", dont_inherit=True)))
         os.chmod(observer, 0o444)
         cwd = os.path.join(job_dir, "cwd")
         os.mkdir(cwd)
         argv = [sys.executable, "-s", "-c", BOOT, prog, observer, guard]
-        rec = _lcb_stdin_tests(ctx, tests, limit, argv, cwd)
+        # One test: a fresh interpreter costs what the launcher's start would.
+        launcher = kl.start_launcher(ctx, argv, cwd, job_dir, program, BOOT_IMPORTS) if len(tests) > 1 else None
+        launcher_cpu_s = 0.0
+        try:
+            rec = _lcb_stdin_tests(ctx, tests, limit, argv, cwd, launcher)
+        finally:
+            if launcher is not None:
+                launcher_cpu_s = launcher.close()
+        rec["cpu_ms"] += launcher_cpu_s * 1000.0
         rec["harness_differs"] += [c for c in stdin_scope_causes(program) if c not in rec["harness_differs"]]
     finally:
         shutil.rmtree(job_dir, ignore_errors=True)
@@ -291,7 +301,12 @@ def _observations(stderr):
     return [str(x) for x in notes], [str(x) for x in differs]
 
 
-def _lcb_stdin_tests(ctx, tests, limit, argv, cwd):
+# What BOOT and the observer import (verdict_launcher imports them once per
+# job, ahead of the tests' forks; the program's own quiet imports join them).
+BOOT_IMPORTS = ("atexit", "builtins", "io", "json", "os", "re", "sys", "threading", "shutil", "subprocess")
+
+
+def _lcb_stdin_tests(ctx, tests, limit, argv, cwd, launcher):
     import verdict_kind_lcb as kl
     import verdict_lcb
     n = len(tests)
@@ -301,7 +316,7 @@ def _lcb_stdin_tests(ctx, tests, limit, argv, cwd):
     rec = None
     for idx, t in enumerate(tests):
         gt_inp, gt_out = t["input"], t["output"]
-        run = kl.spawn(ctx, argv, cwd, gt_inp.encode("utf-8", "surrogatepass"), limit)
+        run = kl.spawn(ctx, argv, cwd, gt_inp.encode("utf-8", "surrogatepass"), limit, launcher=launcher)
         cpu_total += run["cpu_ms"]
         obs = _observations(run["stderr"])
         if obs is None:

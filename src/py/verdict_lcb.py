@@ -66,6 +66,7 @@ _STAR_IMPORTS = (
     "io", "sys", "json", "builtins", "typing",
 )
 _PLAIN_IMPORTS = _STAR_IMPORTS[:16]
+STAR_IMPORT_MODULES = _STAR_IMPORTS
 
 IMPORT_STRING = (
     "".join("from %s import *\n" % m for m in _STAR_IMPORTS)

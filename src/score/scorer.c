@@ -20,6 +20,8 @@ static const char *const runner_modules[] = {
 	"verdict_extract.py", "verdict_values.py", "verdict_guard.py",
 	"verdict_lcb.py", "verdict_evalplus.py", "verdict_forgery.py", "verdict_tracing.py",
 	"verdict_digest.py",
+	/* LiveCodeBench stdin tests: each one's process, forked by a warm launcher */
+	"verdict_test_process.py", "verdict_launcher.py",
 	/* the warm parent's fast path (verdict_zygote.py imports it warm) */
 	"verdict_zygote_fast.py", "verdict_extractor.py",
 	/* the verdict profile: execution, the harness beside it */
