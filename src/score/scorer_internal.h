@@ -8,7 +8,7 @@
 #include "score/run_cache.h"
 #include "score/score.h"
 
-#define SCORER_MAX_RUNNER_FILES 32
+#define SCORER_MAX_RUNNER_FILES 40
 
 struct scorer {
 	const struct jail_config *jail;
