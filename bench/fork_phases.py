@@ -10,8 +10,11 @@ CPU and minor page faults, split by phase, and what one page fault costs on
 this machine: a forked child pays a copy-on-write fault for every page of
 the warm parent it first writes (reference counts included), and that, not
 the extraction's own work, is most of what the verdict profile adds.
+`extracted` is real_assert as the pool runs it now: the extraction made
+before the fork by a warm extractor process (src/py/verdict_extractor.py,
+without its seccomp filter here), its CPU added to the child's.
 
-usage: fork_phases.py SOURCE_ROOT HUMANEVAL_JSONL_GZ [assert|real_assert ...]
+usage: fork_phases.py SOURCE_ROOT HUMANEVAL_JSONL_GZ [assert|real_assert|extracted ...]
 """
 import gc
 import gzip
@@ -23,6 +26,16 @@ import shutil
 import sys
 import tempfile
 import time
+
+
+class MemfdJob:
+    """What verdict_extractor.Extractor.ask reads of a pool job."""
+
+    def __init__(self, data):
+        self.memfd = os.memfd_create("job")
+        os.write(self.memfd, data)
+        self.data_offset = 0
+        self.header = {"files": [["job.json", len(data)]], "limits": {"memory": 4 << 30, "stack": 64 << 20}}
 
 
 def job_of(kind, row):
@@ -77,23 +90,34 @@ def fault_cost(pages=4000):
     return us
 
 
-def run_kind(kind, rows, mods):
+def run_kind(kind, rows, mods, extractor):
     child, vr, vj, vk_assert, vk_real = mods
     PHASES.clear()
     totals = [0.0, 0]
     for row in rows:
         work = tempfile.mkdtemp(prefix="verdict-fork-phases-")
+        data = json.dumps(job_of("real_assert" if kind == "extracted" else kind, row))
         with open(os.path.join(work, "job.json"), "w") as f:
-            json.dump(job_of(kind, row), f)
+            f.write(data)
+        answer = None
+        if kind == "extracted":
+            mj = MemfdJob(data.encode())
+            answer, cpu = extractor.ask(mj)
+            os.close(mj.memfd)
+            totals[0] += cpu
         r, w = os.pipe()
         pid = os.fork()
         if pid == 0:
             os.close(r)
+            record = extractor.leave(answer) if extractor is not None else None
             send = child.Sender(w)
             job = vr.read_job(os.path.join(work, "job.json"))
             ctx = vr.Context(work, None)
             ctx.resource = resource
-            if kind == "real_assert":
+            if kind == "extracted":
+                import verdict_zygote_fast
+                vk_real.fast_real_assert(job, send, ctx, verdict_zygote_fast.extracted_record(record))
+            elif kind == "real_assert":
                 vk_real.fast_real_assert(job, send, ctx)
             else:
                 vj.preload(ctx, job["program"], job["test"])
@@ -111,6 +135,8 @@ def run_kind(kind, rows, mods):
             data += chunk
         os.close(r)
         _, _, ru = os.wait4(pid, 0)
+        if extractor is not None:
+            extractor.scrub()
         shutil.rmtree(work, ignore_errors=True)
         if b'"status":"passed"' not in data.replace(b" ", b""):
             sys.exit("%s: %s did not pass: %r" % (kind, row["task_id"], data[-300:]))
@@ -156,9 +182,11 @@ def main():
     gc.freeze()
     print("load %.2f; one copy-on-write page fault costs %.1f us of CPU here" % (os.getloadavg()[0], fault_cost()))
     mods = (verdict_child, verdict_runner, verdict_job, verdict_kind_assert, verdict_kind_real)
-    cost = {k: run_kind(k, rows, mods) for k in kinds}
-    if "assert" in cost and "real_assert" in cost:
-        print("real_assert over assert: %.3fx child CPU" % (cost["real_assert"] / cost["assert"]))
+    extractor = sys.modules["verdict_extractor"].Extractor(None) if "extracted" in kinds else None
+    cost = {k: run_kind(k, rows, mods, extractor) for k in kinds}
+    for k in ("real_assert", "extracted"):
+        if "assert" in cost and k in cost:
+            print("%s over assert: %.3fx child CPU" % (k, cost[k] / cost["assert"]))
     return 0
 
 

@@ -88,19 +88,26 @@ def kind_real_assert(job, program, ctx):
     return report
 
 
-def fast_real_assert(job, send, ctx):
+def fast_real_assert(job, send, ctx, extracted=None):
     """real_assert run by a pool worker's program process itself (the warm
     parent's fast path, verdict_zygote.py): that process already is a fresh
     one of its own, with no result channel and no nonce, so the candidate
     runs in it directly; records go to `send` (the private pipe the warm
-    parent turns into the channel's records)."""
+    parent turns into the channel's records). `extracted` is the extraction
+    record the warm parent's extractor made of this job's `extract`
+    (verdict_extractor.py): reported as it is, instead of extracting here
+    at the cost of a fresh fork's copy-on-write faults."""
     import tempfile
-    import verdict_harness
     ext = job.get("extract")
     if ext is not None:
         if not isinstance(ext, dict):
             raise RunnerError("job field 'extract' must be an object")
-        program = verdict_harness.prepare(ext, lambda rec: send({"extraction": rec}))
+        if extracted is not None:
+            send({"extraction": extracted})
+            program = extracted["program"]
+        else:
+            import verdict_harness
+            program = verdict_harness.prepare(ext, lambda rec: send({"extraction": rec}))
     else:
         program = field(job, "program", str)
     test = field(job, "test", str)

@@ -16,7 +16,9 @@ When C1 exits the kernel kills everything left in its pid namespace; when
 its mount namespace goes, so does the job's /tmp.
 
 The fast path of HumanEval-style jobs (the run's process as the runner's
-child, this process writing the records) is verdict_zygote_fast.py.
+child, this process writing the records) is verdict_zygote_fast.py; the
+verdict profile's extraction for it runs ahead of the fork in a warm process
+of its own, verdict_extractor.py.
 """
 import ctypes
 import errno
@@ -98,11 +100,13 @@ def check(rc, stage, detail=0):
         raise SetupError(stage, ctypes.get_errno() or errno.EIO, detail)
 
 
-def report(fd, kind, stage=0, detail=0, err=0, wstatus=0, ru=None):
+def report(fd, kind, stage=0, detail=0, err=0, wstatus=0, ru=None, extra_cpu_s=0.0):
+    """The run's end for the supervisor; extra_cpu_s is CPU spent on the
+    run outside its process (the extractor's), counted as its user time."""
     if ru is None:
         body = RUSAGE.pack(*([0] * 18))
     else:
-        ut, st = ru.ru_utime, ru.ru_stime
+        ut, st = ru.ru_utime + extra_cpu_s, ru.ru_stime
         body = RUSAGE.pack(int(ut), int((ut % 1) * 1e6), int(st), int((st % 1) * 1e6),
                            ru.ru_maxrss, ru.ru_ixrss, ru.ru_idrss, ru.ru_isrss, ru.ru_minflt, ru.ru_majflt,
                            ru.ru_nswap, ru.ru_inblock, ru.ru_oublock, ru.ru_msgsnd, ru.ru_msgrcv,
@@ -125,6 +129,7 @@ class Job:
         self.data_offset = data_offset
         self.stdin, self.stdout, self.stderr, self.channel, self.status = fds
         self.report_fd = -1  # fast path: the program process's private report pipe
+        self.extraction = None  # fast path: the extractor's record (JSON bytes), in G only
         if not header.get("channel"):
             # No result channel asked for: fd 3 stays closed in the child.
             os.close(self.channel)
@@ -377,27 +382,44 @@ def send_started(sock, job, pid):
             os.close(pidfd)
 
 
-def sweep(uid):
+def sweep(uid, keep=-1):
     """Kill every process of the run's uid: what the program left behind
-    (daemons, a fork bomb's last generation). With the effective uid set to
-    that uid, kill(-1) reaches exactly its processes (our real uid, 0, is
-    only shared with this worker's init, which kill(-1) never signals);
-    the effective capabilities come back with the effective uid."""
+    (daemons, a fork bomb's last generation). With the real and effective
+    uids set to that uid, kill(-1) reaches exactly its processes: kill()
+    matches either of the sender's against the target's real or saved uid,
+    and uid 0 is this worker's init (never signalled by kill(-1)) and the
+    extractor (`keep`, verdict_extractor.py), which must survive. The saved
+    uid stays 0, so both uids and the effective capabilities come back
+    after. The sweep is over when kill(-1) finds no process (ESRCH), or,
+    while the extractor lives (kill(-1) counts it, signalled or not), when
+    /proc lists no process but init, this one and the extractor."""
     for _ in range(1000):
-        os.setresuid(-1, uid, -1)
+        os.setresuid(uid, uid, -1)
         try:
             rc = LIBC.kill(-1, signal.SIGKILL)
             err = ctypes.get_errno()
         finally:
-            os.setresuid(-1, 0, -1)
+            os.setresuid(0, 0, -1)
         if rc != 0 and err == errno.ESRCH:
+            return
+        if keep > 0 and only_left(keep):
             return
         # Killed processes linger as zombies until the worker's init reaps
         # them, and kill(-1) still counts them.
         time.sleep(0.0005)
 
 
-def run_direct(sock, job, bpf):
+def only_left(keep):
+    """Whether this worker's pid namespace holds no process but its init,
+    this process and `keep` (zombies still count, as for kill(-1))."""
+    try:
+        pids = {int(n) for n in os.listdir("/proc") if n.isdigit()}
+    except OSError:
+        return False
+    return not (pids - {1, os.getpid(), keep})
+
+
+def run_direct(sock, job, bpf, extractor=None):
     """The usual path: each run has a uid of its own, so it needs no pid
     namespace of its own. /proc is mounted hidepid=2, so the run sees only
     its uid's processes; it cannot signal or trace anything of another uid;
@@ -405,7 +427,8 @@ def run_direct(sock, job, bpf):
 
     With the "fast assert" hint this process is also the runner's parent:
     the program process reports over a private pipe and the records the
-    supervisor reads (nonce included) are written from here."""
+    supervisor reads (nonce included) are written from here; for the
+    verdict profile's real_assert the extractor is asked first."""
     hint = job.header.get("hint") or {}
     fast = hint.get("fast") in ("assert", "real_assert") and isinstance(hint.get("nonce"), str)
     rfd = channel = -1
@@ -416,9 +439,14 @@ def run_direct(sock, job, bpf):
         rfd, job.report_fd = os.pipe()
         # The result channel stays here: the program process never has it.
         channel, job.channel = job.channel, -1
+    answer, extract_cpu = None, 0.0
+    if fast and extractor is not None:
+        answer, extract_cpu = extractor.before_fork(job, hint)
     pid = os.fork()
     if pid == 0:
         sock.close()
+        if extractor is not None:
+            job.extraction = extractor.leave(answer)
         if rfd >= 0:
             os.close(rfd)
             os.close(channel)
@@ -437,28 +465,18 @@ def run_direct(sock, job, bpf):
             break
         except InterruptedError:
             continue
-    sweep(job.header["uid"])
+    sweep(job.header["uid"], extractor.pid if extractor is not None else -1)
+    if extractor is not None:
+        extractor.scrub()
     if fast:
-        tail = b""
-        try:
-            os.set_blocking(rfd, False)
-            while True:
-                chunk = os.read(rfd, 1 << 16)
-                if not chunk:
-                    break
-                tail += chunk
-        except OSError:
-            pass
-        os.close(rfd)
-        verdict_zygote_fast.write_fast_records(channel, hint, bytes(buf) + tail, st, ru, time.monotonic() - t0)
-        os.close(channel)
-    report(job.status, REPORT_EXIT, 0, 0, 0, st, ru)
+        verdict_zygote_fast.finish(rfd, channel, hint, buf, st, ru, time.monotonic() - t0, extract_cpu)
+    report(job.status, REPORT_EXIT, 0, 0, 0, st, ru, extract_cpu)
     os.close(job.status)
     job.status = -1
     return st
 
 
-def run_in_pid_namespace(sock, job, bpf):
+def run_in_pid_namespace(sock, job, bpf, extractor=None):
     """When verdict is not root, every run shares the one mapped uid, which
     cannot be swept: each run gets a pid namespace of its own instead. The
     kernel lets a process unshare CLONE_NEWPID only while its children
@@ -470,6 +488,8 @@ def run_in_pid_namespace(sock, job, bpf):
     if helper == 0:
         os.close(rfd)
         sock.close()
+        if extractor is not None:
+            extractor.leave()
         if LIBC.unshare(CLONE_NEWPID) != 0:
             report(job.status, REPORT_SETUP_ERROR, STAGE_FORK, 1, ctypes.get_errno())
             os._exit(121)
@@ -515,7 +535,7 @@ def trust_loaded_classes():
         forgery.trust_loaded()
 
 
-def serve(sock, bpf):
+def serve(sock, bpf, extractor):
     while True:
         try:
             job = receive(sock)
@@ -530,9 +550,9 @@ def serve(sock, bpf):
                 trust_loaded_classes()
                 gc.freeze()
         if job.header["uid"] != 0:
-            st = run_direct(sock, job, bpf)
+            st = run_direct(sock, job, bpf, extractor)
         else:
-            st = run_in_pid_namespace(sock, job, bpf)
+            st = run_in_pid_namespace(sock, job, bpf, extractor)
         sock.send(struct.pack("=4sii", b"DONE", job.header["id"], st))
         # Orphans of earlier jobs cannot exist: each C1 took its namespace
         # down with it.
@@ -556,8 +576,17 @@ def main():
     # keeps the collector from touching (and so copying) those pages.
     gc.collect()
     gc.freeze()
+    # The verdict profile's extractor (when this pool runs scorer jobs): a
+    # child of this warm, frozen state. Only with
+    # a /proc that shows this worker's processes: the sweep needs it to tell
+    # the extractor from what a run left behind.
+    extractor = None
+    if "verdict_kind_real" in sys.modules and "verdict_extractor" in sys.modules \
+            and os.path.isdir("/proc/%d" % os.getpid()):
+        extractor = sys.modules["verdict_extractor"].Extractor(bpf)
+        extractor.start()
     sock.send(b"RDY1")
-    return serve(sock, bpf)
+    return serve(sock, bpf, extractor)
 
 
 if __name__ == "__main__":

@@ -32,7 +32,7 @@ def g_run_fast_assert(job):
     ctx.resource = resource
     if job_data.get("kind") == "real_assert":
         import verdict_kind_real
-        verdict_kind_real.fast_real_assert(job_data, send, ctx)
+        verdict_kind_real.fast_real_assert(job_data, send, ctx, extracted_record(job.extraction))
         return
     ext = job_data.get("extract")
     if ext is not None:
@@ -58,6 +58,20 @@ def g_run_fast_assert(job):
     forgery_check = vj.field(job_data, "forgery_check", bool, True)
     send({"report": verdict_kind_assert.assert_child(program, test, entry_point, vj.guard_for(job_data), tmp,
                                                      ctx, forgery_check)})
+
+
+def extracted_record(data):
+    """The extraction record the warm parent's extractor computed for this
+    job (verdict_extractor.py), or None: then this process extracts."""
+    if data is None:
+        return None
+    try:
+        rec = json.loads(data)
+    except ValueError:
+        return None
+    if not isinstance(rec, dict) or not isinstance(rec.get("program"), str):
+        return None
+    return rec
 
 
 MAX_REPORT = 256 << 20
@@ -87,11 +101,30 @@ def collect_reports(rfd, pid):
     return buf
 
 
-def write_fast_records(channel, hint, data, st, ru, wall_s):
+def finish(rfd, channel, hint, buf, st, ru, wall_s, extract_cpu_s):
+    """After the run's process and its uid are gone: the rest of its
+    reports, then the records on the result channel; both fds closed."""
+    tail = b""
+    try:
+        os.set_blocking(rfd, False)
+        while True:
+            chunk = os.read(rfd, 1 << 16)
+            if not chunk:
+                break
+            tail += chunk
+    except OSError:
+        pass
+    os.close(rfd)
+    write_fast_records(channel, hint, bytes(buf) + tail, st, ru, wall_s, extract_cpu_s)
+    os.close(channel)
+
+
+def write_fast_records(channel, hint, data, st, ru, wall_s, extract_cpu_s=0.0):
     """The records the runner would write, from the program process's
     reports: the first extraction report and the first result report
     count. A program that ended without a result gets none here: the
-    supervisor then decides from its exit (a non-pass)."""
+    supervisor then decides from its exit (a non-pass). extract_cpu_s is
+    the extractor's CPU on this run, part of its cpu_ms."""
     nonce = hint["nonce"]
     extraction = report = None
     for line in data.split(b"\n"):
@@ -115,7 +148,7 @@ def write_fast_records(channel, hint, data, st, ru, wall_s):
     if report is not None:
         rec = dict(report)
         rec.update({"nonce": nonce, "type": "result", "kind": hint["fast"], "profile": hint.get("profile"),
-                    "cpu_ms": (ru.ru_utime + ru.ru_stime) * 1000.0, "wall_ms": wall_s * 1000.0})
+                    "cpu_ms": (ru.ru_utime + ru.ru_stime + extract_cpu_s) * 1000.0, "wall_ms": wall_s * 1000.0})
         out.append(rec)
     data = b"".join((json.dumps(r, separators=(",", ":")) + "\n").encode() for r in out)
     view = memoryview(data)

@@ -99,13 +99,14 @@ void runner_run(struct scorer *sc, const cJSON *job, const char *nonce, const st
 	/* assert and real_assert jobs (HumanEval-style) can be run by the warm parent itself
 	 * as the runner's parent, saving a process per run: it needs the nonce
 	 * and the profile for the records. */
-	char hint[160];
+	char hint[224];
 	const cJSON *kind = cJSON_GetObjectItemCaseSensitive(job, "kind");
 	const cJSON *prof = cJSON_GetObjectItemCaseSensitive(job, "profile");
 	if (cJSON_IsString(kind) && (strcmp(kind->valuestring, "assert") == 0 || strcmp(kind->valuestring, "real_assert") == 0) &&
 	    cJSON_IsString(prof)) {
-		snprintf(hint, sizeof(hint), "{\"fast\": \"%s\", \"nonce\": \"%s\", \"profile\": \"%s\"}",
-			 kind->valuestring, nonce, prof->valuestring);
+		snprintf(hint, sizeof(hint), "{\"fast\": \"%s\", \"nonce\": \"%s\", \"profile\": \"%s\"%s%s%s}",
+			 kind->valuestring, nonce, prof->valuestring, sc->test_extractor ? ", \"test_extractor\": \"" : "",
+			 sc->test_extractor ? sc->test_extractor : "", sc->test_extractor ? "\"" : "");
 		spec.warm_hint = hint;
 		/* A warm parent has every runner module imported already and an
 		 * assert job never starts another interpreter: the job is the

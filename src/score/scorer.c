@@ -23,7 +23,7 @@ static const char *const runner_modules[] = {
 	/* LiveCodeBench stdin tests: each one's process, forked by a warm launcher */
 	"verdict_test_process.py", "verdict_launcher.py",
 	/* the warm parent's fast path (verdict_zygote.py imports it warm) */
-	"verdict_zygote_fast.py",
+	"verdict_zygote_fast.py", "verdict_extractor.py",
 	/* the verdict profile: execution, the harness beside it */
 	"verdict_kind_real.py", "verdict_kind_real_lcb.py", "verdict_real.py", "verdict_observe.py",
 	"verdict_harness.py",
@@ -42,6 +42,13 @@ int scorer_create(const struct scorer_options *o, struct scorer **out, char *err
 	}
 	s->jail = o->jail;
 	pthread_mutex_init(&s->cache_mu, NULL);
+	/* A test-only hook (tests/test_extractor.py): only the words the
+	 * extractor knows reach the hint, so the hint stays valid JSON. */
+	static const char *const test_hooks[] = { "off", "crash", "slow", "burn" };
+	const char *hook = getenv("VERDICT_TEST_EXTRACTOR");
+	for (size_t i = 0; hook && i < ARRAY_LEN(test_hooks); i++)
+		if (strcmp(hook, test_hooks[i]) == 0)
+			s->test_extractor = test_hooks[i];
 	_Static_assert(ARRAY_LEN(runner_modules) <= SCORER_MAX_RUNNER_FILES, "raise SCORER_MAX_RUNNER_FILES");
 	for (size_t i = 0; i < ARRAY_LEN(runner_modules); i++) {
 		char name[64];

@@ -8,7 +8,7 @@
 #include "score/run_cache.h"
 #include "score/score.h"
 
-#define SCORER_MAX_RUNNER_FILES 32
+#define SCORER_MAX_RUNNER_FILES 40
 
 struct scorer {
 	const struct jail_config *jail;
@@ -21,6 +21,10 @@ struct scorer {
 	pthread_mutex_t cache_mu; /* one writer of cache files at a time */
 	struct run_cache *runs;	  /* outcomes of runs by content (NULL without a cache directory) */
 	struct scorer_stats stats; /* updated with atomic adds */
+	/* Tests only: VERDICT_TEST_EXTRACTOR ("off", "crash", "slow", "burn"), passed to
+	 * the warm parent's extractor in the fast job's hint (verdict_extractor.py);
+	 * NULL in normal use. */
+	const char *test_extractor;
 };
 
 #endif
