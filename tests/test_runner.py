@@ -478,6 +478,80 @@ def _():
     check_eq(lcbf(sol, [("1\n2", "3")], forgery_check=False)["status"], "passed", "lcb with the check off")
 
 
+STAMP_SCRIPT = r"""
+import json, os, sys
+sys.path.insert(0, sys.argv[1])
+import math, operator, verdict_forgery as vf
+try:
+    import numpy
+except ImportError:
+    numpy = None
+if sys.argv[2] == "no-reader":
+    vf._STAMP = None
+# As the warm parent does before it forks the runs.
+vf.trust_loaded()
+CHANGES = {
+    "nothing": "pass",
+    "a new module": "import fractions, sys; sys.modules['made_up'] = fractions",
+    "the same value again": "import builtins; builtins.abs = builtins.abs",
+    "an added attribute": "math.made_up = 1",
+    "builtins.abs": "import builtins; builtins.abs = lambda x: 0",
+    "math.sqrt": "math.sqrt = lambda x: 1",
+    "operator.eq": "operator.eq = lambda a, b: True",
+    "sys.modules['json']": "import sys; sys.modules['json'] = None",
+    "a deleted builtin": "import builtins; del builtins.min",
+    "numpy.allclose": "numpy.allclose = lambda *a, **k: True",
+}
+out = {}
+for what, code in CHANGES.items():
+    if numpy is None and "numpy" in code:
+        continue
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(r)
+        checker = vf.Checker(True)
+        exec(code, {"math": math, "operator": operator, "numpy": numpy})
+        os.write(w, json.dumps([checker.rebound(), vf._STAMP is not None]).encode())
+        os._exit(0)
+    os.close(w)
+    data = b""
+    while True:
+        chunk = os.read(r, 65536)
+        if not chunk:
+            break
+        data += chunk
+    os.close(r)
+    os.waitpid(pid, 0)
+    out[what] = json.loads(data)
+print(json.dumps({"version": list(sys.version_info[:2]), "cpython": sys.implementation.name == "cpython",
+                  "results": out}))
+"""
+
+
+@test("forgery: the state remembered before a fork (dict stamps) still catches every rebinding in the child")
+def _():
+    # verdict_forgery.remember_state(): the warm parent copies the watched
+    # dicts once and a Checker made in a forked run reuses that copy while
+    # the dict's stamp is unchanged. The verdicts must be those of a fresh
+    # copy, with the stamp reader and without it (another interpreter).
+    for mode in ("reader", "no-reader"):
+        p = subprocess.run([PY, "-c", STAMP_SCRIPT, SRC, mode], capture_output=True, text=True, timeout=60)
+        assert p.returncode == 0, p.stderr
+        got = json.loads(p.stdout)
+        for what, (found, has_reader) in got["results"].items():
+            if mode == "no-reader":
+                check_eq(has_reader, False, "the reader is off")
+            elif got["version"] == [3, 11] and got["cpython"]:
+                check_eq(has_reader, True, "CPython 3.11 has dict stamps")
+            if what in ("nothing", "a new module", "the same value again", "an added attribute"):
+                check_eq(found, None, "%s (%s)" % (what, mode))
+            elif what == "a deleted builtin":
+                assert found and "builtins.min" in found, (what, mode, found)
+            else:
+                assert found and what in found, (what, mode, found)
+
+
 # The topic modules register their tests here, in this order, before the fixtures.
 import runner_tests_evalplus  # noqa: E402,F401
 import runner_tests_lcb  # noqa: E402,F401

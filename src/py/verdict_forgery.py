@@ -53,9 +53,11 @@ _seen_count = [0]  # len(sys.modules) at the last scan
 
 def trust_loaded():
     """Trust every class defined at module level by the modules loaded now
-    (the runner, the standard library, numpy when a job loaded it). Called
-    before candidate code runs, before every job: nothing to do unless
-    modules were loaded since the last call."""
+    (the runner, the standard library, numpy when a job loaded it), and
+    remember the state Checker watches. Called before candidate code runs,
+    before every job: nothing to do unless modules were loaded or that
+    state changed since the last call."""
+    remember_state()
     if len(sys.modules) == _seen_count[0]:
         return
     _seen_count[0] = len(sys.modules)
@@ -84,6 +86,99 @@ def _made_by_candidate(cls):
     return None
 
 
+# Modules whose attributes the tests and the harnesses' oracles call.
+WATCHED_MODULES = ("math", "cmath", "operator", "numpy")
+
+
+def _stamp_reader():
+    """A reader of a dict's modification stamp, or None. CPython gives every
+    dict a version (PEP 509's ma_version_tag) that each insertion,
+    replacement or deletion changes; it sits after the object header and
+    ma_used. Used only where this interpreter is checked to behave so, and
+    read through functions bound now, before any candidate runs."""
+    try:
+        import ctypes
+    except ImportError:
+        return None
+    word = ctypes.sizeof(ctypes.c_void_p)
+    if sys.implementation.name != "cpython" or word != 8 or hasattr(sys, "gettotalrefcount"):
+        return None
+    from_address = ctypes.c_uint64.from_address
+    value = ctypes._SimpleCData.__dict__["value"].__get__
+    used = ctypes.c_ssize_t.from_address
+    ident = id
+
+    def read(d):
+        return value(from_address(ident(d) + 3 * word))
+
+    try:
+        probe = {"k": 0, "j": 1}
+        if value(used(ident(probe) + 2 * word)) != 2:
+            return None
+        seen = [read(probe)]
+        for change in (lambda: probe.__setitem__("k", object()), lambda: probe.__setitem__("n", 2),
+                       lambda: probe.__delitem__("n"), lambda: probe.update(u=3), lambda: probe.pop("u"),
+                       lambda: probe.setdefault("s", 4), lambda: probe.popitem(), lambda: probe.clear()):
+            probe.get("k")
+            if read(probe) != seen[-1]:
+                return None  # a read changed it: not a version
+            change()
+            seen.append(read(probe))
+    except (ValueError, TypeError, OSError):
+        return None
+    if len(set(seen)) != len(seen):
+        return None
+    return read
+
+
+_STAMP = _stamp_reader()
+# id(dict) -> (dict, stamp, copy): the state remember_state() copied, shared
+# by every process forked after it (a frozen, untouched heap there).
+_remembered = {}
+
+
+def _watched_dicts():
+    import builtins
+    out = [vars(builtins), sys.modules]
+    for name in WATCHED_MODULES:
+        mod = sys.modules.get(name)
+        if mod is not None:
+            out.append(vars(mod))
+    return out
+
+
+def remember_state():
+    """Copy the watched dicts whose stamp changed since the last copy. In the
+    warm parent, before it forks the runs: a Checker made in a run then
+    takes the copy instead of making its own, which would write the
+    reference count of every builtin, module and numpy attribute (hundreds
+    of copy-on-write page faults in a freshly forked process)."""
+    if _STAMP is None:
+        return
+    for d in _watched_dicts():
+        old = _remembered.get(id(d))
+        stamp = _STAMP(d)
+        if old is None or old[0] is not d or old[1] != stamp:
+            _remembered[id(d)] = (d, stamp, dict(d))
+
+
+def _state_of(d):
+    """(a copy of d as it is now, its stamp or None)."""
+    if _STAMP is None:
+        return dict(d), None
+    stamp = _STAMP(d)
+    old = _remembered.get(id(d))
+    if old is not None and old[0] is d and old[1] == stamp:
+        return old[2], stamp
+    return dict(d), stamp
+
+
+def _unchanged(d, stamp):
+    """Whether d was not written since its stamp was taken (never known
+    without a stamp reader)."""
+    return stamp is not None and _STAMP(d) == stamp
+
+
 class Checker:
     """One run's check: forged(value) on every answer, rebound() at the end."""
 
@@ -94,15 +189,16 @@ class Checker:
         if not enabled:
             return
         import builtins
-        self._builtins = dict(vars(builtins))
+        self._builtins, self._builtins_stamp = _state_of(vars(builtins))
         # The builtins before the candidate ran: what the tests look up.
         self.builtins_before = self._builtins
-        self._modules = dict(sys.modules)
+        self._modules_dict = sys.modules
+        self._modules, self._modules_stamp = _state_of(sys.modules)
         self._attrs = {}
-        for name in ("math", "cmath", "operator", "numpy"):
+        for name in WATCHED_MODULES:
             mod = sys.modules.get(name)
             if mod is not None:
-                self._attrs[name] = (mod, dict(vars(mod)))
+                self._attrs[name] = (mod,) + _state_of(vars(mod))
 
     def forged(self, value):
         """Record and return a sentence when `value` holds a forged object."""
@@ -154,16 +250,20 @@ class Checker:
             return self.found
         import builtins
         now = vars(builtins)
-        for k, v in self._builtins.items():
-            if now.get(k, _MISSING) is not v:
-                self.found = "the program rebound builtins.%s" % k
-                return self.found
-        for k, v in self._modules.items():
-            if sys.modules.get(k, _MISSING) is not v:
-                self.found = "the program replaced sys.modules[%r]" % k
-                return self.found
-        for name, (mod, attrs) in self._attrs.items():
+        if not _unchanged(now, self._builtins_stamp):
+            for k, v in self._builtins.items():
+                if now.get(k, _MISSING) is not v:
+                    self.found = "the program rebound builtins.%s" % k
+                    return self.found
+        if sys.modules is not self._modules_dict or not _unchanged(sys.modules, self._modules_stamp):
+            for k, v in self._modules.items():
+                if sys.modules.get(k, _MISSING) is not v:
+                    self.found = "the program replaced sys.modules[%r]" % k
+                    return self.found
+        for name, (mod, attrs, stamp) in self._attrs.items():
             cur = vars(mod)
+            if _unchanged(cur, stamp):
+                continue
             for k, v in attrs.items():
                 if cur.get(k, _MISSING) is not v:
                     self.found = "the program rebound %s.%s" % (name, k)
