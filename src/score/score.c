@@ -11,6 +11,7 @@
 
 #include "extract/extract.h"
 #include "input/lcb_problem.h"
+#include "input/lcb_tests.h"
 #include "score/dedup.h"
 #include "score/expected.h"
 #include "score/scheduler.h"
@@ -66,10 +67,41 @@ static int by_cost_desc(const void *a, const void *b)
 	return x->i < y->i ? -1 : x->i > y->i;
 }
 
+/* A LiveCodeBench sample's cost before any run, in the rough unit of the
+ * evalplus estimates (ms): no timing is known, so the size of its tests'
+ * inputs stands in (a program's work grows with what it reads: the
+ * multi-second programs of LCB-184 read hundreds of kilobytes to
+ * megabytes), plus a process for each stdin test. Only the order matters. */
+static double lcb_cost_estimate(const struct lcb_problem *lp)
+{
+	double bytes = 0;
+	for (size_t t = 0; t < lp->n_tests; t++)
+		bytes += (double)strlen(lp->tests[t].input);
+	return 1.0 + bytes / 1024.0 + (lp->func_name ? 0.0 : 20.0 * (double)lp->n_tests);
+}
+
+static double cost_estimate(const struct batch_ctx *b, size_t i)
+{
+	const struct problem *p = b->probs[i];
+	if (!p)
+		return 0;
+	switch (job_family(b->profiles[i], p)) {
+	case JOB_EVALPLUS:
+		return expected_cost_ms(b->expected, p);
+	case JOB_LCB:
+		return p->lcb ? lcb_cost_estimate(p->lcb) : 0;
+	case JOB_ASSERT:
+		break;
+	}
+	return 0;
+}
+
 /* Longest jobs first, where their cost is known (the evalplus profile's
- * canonical times): with a few multi-second tasks among hundreds of short
- * ones, starting them last leaves workers idle at the end. Samples of
- * unknown cost keep their input order. Records stay in input order. */
+ * canonical times) or can be estimated (LiveCodeBench's test sizes): with a
+ * few multi-second tasks among hundreds of short ones, starting them last
+ * leaves workers idle at the end (o1-mini's file lists LCB-184's longest
+ * program 180th of 184). Samples of unknown cost keep their input order.
+ * Records stay in input order. */
 static void order_by_cost(struct batch_ctx *b)
 {
 	size_t n = b->set->n;
@@ -79,9 +111,7 @@ static void order_by_cost(struct batch_ctx *b)
 		return; /* input order then */
 	for (size_t i = 0; i < n; i++) {
 		c[i].i = i;
-		c[i].cost = b->probs[i] && job_family(b->profiles[i], b->probs[i]) == JOB_EVALPLUS
-				    ? expected_cost_ms(b->expected, b->probs[i])
-				    : 0;
+		c[i].cost = cost_estimate(b, i);
 		any = any || c[i].cost > 0;
 	}
 	if (any && (b->order = malloc(n * sizeof(*b->order)))) {
