@@ -73,6 +73,30 @@ def solve(x):
     os.waitpid(pid, 0)
     return int(data)
 '''),
+    "fork_after_thread": ("a thread, then os.fork: the child has only its own thread", '''
+import os
+import threading
+
+
+def solve(x):
+    stop = threading.Event()
+    held = threading.Thread(target=stop.wait)
+    held.start()
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        # CPython's at-fork hook leaves the child its own thread only.
+        alone = threading.enumerate() == [threading.current_thread()]
+        os.write(w, str(2 * x if alone else -1).encode())
+        os._exit(0)
+    os.close(w)
+    data = os.read(r, 100)
+    os.close(r)
+    os.waitpid(pid, 0)
+    stop.set()
+    held.join()
+    return int(data)
+'''),
     "pool": ("multiprocessing.Pool(2)", '''
 import multiprocessing
 
