@@ -28,7 +28,6 @@ import random
 import resource
 import runpy
 import signal
-import _signal
 import socket
 import struct
 import sys
@@ -207,17 +206,11 @@ def g_enter(job, bpf):
             os.closerange(5, 65536)
     except OSError as e:
         raise SetupError(STAGE_FDS, e.errno or errno.EIO)
-    # Every disposition back to the default, as an exec leaves them. Only
-    # those not at the default in Python's table (the interpreter's own, the
-    # worker's ignored ones; this process sets none behind its back) need a
-    # call, and _signal's own functions skip signal.py's enum wrapping: each
-    # object touched here is a copy-on-write fault in a fresh fork.
     for sig in range(1, signal.NSIG):
         if sig in (signal.SIGKILL, signal.SIGSTOP):
             continue
         try:
-            if _signal.getsignal(sig) is not _signal.SIG_DFL:
-                _signal.signal(sig, _signal.SIG_DFL)
+            signal.signal(sig, signal.SIG_DFL)
         except (OSError, ValueError, RuntimeError):
             pass
     # As an interpreter's own start-up leaves them (a one-shot run execs
