@@ -84,11 +84,16 @@ def check_exits(tap):
 class Server:
     """A running `verdict serve` on 127.0.0.1 with an ephemeral port."""
 
-    def __init__(self, *args, env=None, dataset=True, wait_ready=True, ready_timeout=120, address_space_mb=None):
+    def __init__(self, *args, env=None, dataset=True, wait_ready=True, ready_timeout=120, address_space_mb=None,
+                 cache=False):
+        """cache=True: the server's cache (run cache, canonical outputs) in
+        this server's own temporary directory, as a deployed server keeps
+        one; by default tests run with --no-cache, every sample a run."""
         self.tmp = tempfile.mkdtemp(prefix="verdict-http-test-")
         self.port_file = os.path.join(self.tmp, "port")
         self.log_path = os.path.join(self.tmp, "server.log")
-        argv = [BINARY, "serve", "--listen", "127.0.0.1:0", "--port-file", self.port_file, "--no-cache"]
+        argv = [BINARY, "serve", "--listen", "127.0.0.1:0", "--port-file", self.port_file]
+        argv += ["--cache-dir", os.path.join(self.tmp, "cache")] if cache else ["--no-cache"]
         if dataset and os.path.exists(HUMANEVAL):
             argv += ["--dataset", HUMANEVAL]
         argv += list(args)
