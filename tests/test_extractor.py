@@ -13,7 +13,8 @@ budget and is killed), "burn" (it spends 100 ms of CPU before answering).
   extractor as without, on our fixtures (the hand-written answer shapes of
   fixtures/extract/meant, fixtures/examples with its hostile samples) and
   on real data from ../shared (the gpt-oss-20b lm-eval chat answers to
-  HumanEval, HumanEval's canonical solutions as raw continuations).
+  HumanEval, HumanEval's canonical solutions as raw continuations; a quarter
+  of each with VERDICT_FIDELITY_QUICK=1, as CI's sanitizer stage sets).
 - With the extractor crashing or overrunning its budget, every sample still
   gets the same record (the fallback), and the pool serves on.
 - The run's cpu_ms includes the extractor's CPU.
@@ -45,6 +46,8 @@ EXAMPLES = os.path.join(H.ROOT, "fixtures", "examples")
 CHAT = os.path.join(H.SHARED, "samples", "omnimergekit-gptoss20b-humaneval-chat",
                     "samples_humaneval_chat_2026-05-17T13-55-45.807443.jsonl")
 BURN_MS = 100  # verdict_extractor.BURN_S
+# The sanitizer stage of CI: the same paths on a quarter of the real data.
+QUICK = os.environ.get("VERDICT_FIDELITY_QUICK") == "1"
 VOLATILE = ("cpu_ms", "wall_ms", "peak_rss_kb")
 
 
@@ -205,6 +208,14 @@ def canonical(d, limit=None):
     return path
 
 
+def every_fourth(d, path):
+    """A samples file of every fourth line of path (different tasks)."""
+    out = os.path.join(d, "quarter_" + os.path.basename(path))
+    with open(path) as f, open(out, "w") as g:
+        g.writelines(line for i, line in enumerate(f) if i % 4 == 0)
+    return out
+
+
 def main():
     if not os.path.exists(H.BINARY):
         return t.skip_all("no verdict binary at %s" % H.BINARY)
@@ -243,17 +254,20 @@ def main():
         if not os.path.exists(H.HUMANEVAL):
             t.skip("real data", "HumanEval not in %s" % H.SHARED)
         else:
-            full = canonical(d)
+            full = canonical(d, 41 if QUICK else None)
             same_records(audit(H.HUMANEVAL, full), audit(H.HUMANEVAL, full, "off"),
-                         "HumanEval's 164 canonical solutions (raw continuations), with the extractor and without")
+                         "HumanEval's %s canonical solutions (raw continuations), with the extractor and without"
+                         % ("first 41" if QUICK else "164"))
         if not os.path.exists(CHAT):
             t.skip("real chat answers", "gpt-oss lm-eval samples not in %s" % H.SHARED)
         else:
-            chat_on = audit(H.HUMANEVAL, CHAT)
-            same_records(chat_on, audit(H.HUMANEVAL, CHAT, "off"),
-                         "gpt-oss-20b lm-eval chat answers to HumanEval, with the extractor and without")
-            same_records(chat_on, audit(H.HUMANEVAL, CHAT, "crash"),
-                         "gpt-oss-20b lm-eval chat answers, the extractor dying on every request")
+            chat = every_fourth(d, CHAT) if QUICK else CHAT
+            which = "a quarter of the " if QUICK else ""
+            chat_on = audit(H.HUMANEVAL, chat)
+            same_records(chat_on, audit(H.HUMANEVAL, chat, "off"),
+                         "%sgpt-oss-20b lm-eval chat answers to HumanEval, with the extractor and without" % which)
+            same_records(chat_on, audit(H.HUMANEVAL, chat, "crash"),
+                         "%sgpt-oss-20b lm-eval chat answers, the extractor dying on every request" % which)
     return t.done()
 
 
