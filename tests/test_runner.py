@@ -391,6 +391,15 @@ def _():
     check_eq((res["status"], res["exc_type"]), ("error", "UnencodableValue"))
 
 
+@test("expected: a canonical process that dies mid-split is named at the input it died in (outputs go in batches)")
+def _():
+    prog = "import os\ndef f(x):\n    if x == 3000:\n        os._exit(3)\n    return x\n"
+    res = result(expected_job(prog, [[i] for i in range(4000)]))
+    check_eq((res["status"], res["failed_test"]), ("error", 3000))
+    res = result(expected_job("def f(x):\n    return [x] * 100\n", [[i] for i in range(4000)]))
+    check_eq((res["status"], len(res["outputs"]), res["outputs"][3999][:2]), ("passed", 4000, [3999, 3999]))
+
+
 @test("protocol: lone surrogates in an exception or SystemExit message keep the report (U+FFFD)")
 def _():
     for body, want in (("raise ValueError('a\\udcffb\\ud800')", ("error", "ValueError", "a\ufffdb\ufffd")),

@@ -151,6 +151,9 @@ def no_lone_surrogates(text, _sub=_ESCAPES.sub):
     return _sub(_lone, text)
 
 
+HOLD_BYTES = 1 << 16  # Sender.hold's batch
+
+
 class Sender:
     """Child side of the report pipe: one JSON object per line. Bound to
     os.write and json.dumps before candidate code can replace them."""
@@ -162,6 +165,7 @@ class Sender:
         self._clean = no_lone_surrogates
         self._progress = progress
         self._pack_into = struct.pack_into
+        self._held = bytearray()
 
     def progress(self, i):
         """The test about to run, for the parent to name if this process
@@ -174,6 +178,24 @@ class Sender:
 
     def __call__(self, obj):
         data = (self._clean(self._dumps(obj, allow_nan=False, separators=(",", ":"))) + "\n").encode()
+        if self._held:
+            data = bytes(self._held) + data
+            self._held.clear()
+        self._write_all(data)
+
+    def hold(self, obj):
+        """Queue a message, written with the next batch of 64 KiB or the
+        next plain message. For a stream of small messages (one per
+        input): a write each would wake the parent each time, two context
+        switches per message. A process that dies loses what it held, so
+        its parent learns how far it got from progress(), not from these."""
+        self._held += (self._clean(self._dumps(obj, allow_nan=False, separators=(",", ":"))) + "\n").encode()
+        if len(self._held) >= HOLD_BYTES:
+            data = bytes(self._held)
+            self._held.clear()
+            self._write_all(data)
+
+    def _write_all(self, data):
         view = memoryview(data)
         while view:
             n = self._write(self.fd, view)

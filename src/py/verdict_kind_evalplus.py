@@ -142,6 +142,7 @@ def _expected_split(program, entry_point, inputs, guard, ctx, digest_over=None, 
             return
         floats = False
         for i, inp in enumerate(inputs):
+            send.progress(i)
             inp = copy.deepcopy(inp)
             try:
                 c0 = time.thread_time()
@@ -169,7 +170,7 @@ def _expected_split(program, entry_point, inputs, guard, ctx, digest_over=None, 
                         msg = {"o": i, "d": verdict_digest.digest(out, ctx.numpy), "w": msg["w"], "c": msg["c"]}
                     except verdict_digest.NotDigestible:
                         pass  # kept whole
-            send(msg)
+            send.hold(msg)
         wait_for_threads()
         send({"report": {"status": "passed", "tests_run": len(inputs)}})
 
@@ -187,8 +188,10 @@ def _expected_split(program, entry_point, inputs, guard, ctx, digest_over=None, 
             times.append(m["w"])
             cpu_times.append(m["c"])
     if report is None:
+        # Outputs held in the child are lost with it; its progress is not.
+        failed = outcome.progress()
         report = {"status": "timeout" if outcome.cpu_exceeded(None) else "error",
-                  "died": outcome.died_fields(), "failed_test": len(outputs)}
+                  "died": outcome.died_fields(), "failed_test": len(outputs) if failed is None else failed}
     if report["status"] == "passed" and len(outputs) != len(inputs):
         raise RunnerError("expected: %d outputs for %d inputs" % (len(outputs), len(inputs)))
     report.update(outputs=outputs, times_ms=times, cpu_times_ms=cpu_times,
