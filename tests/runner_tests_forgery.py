@@ -89,7 +89,7 @@ def _():
 STAMP_SCRIPT = r"""
 import json, os, sys
 sys.path.insert(0, sys.argv[1])
-import math, operator, verdict_forgery as vf
+import builtins, math, operator, shutil, subprocess, verdict_forgery as vf, verdict_guard
 try:
     import numpy
 except ImportError:
@@ -103,6 +103,7 @@ CHANGES = {
     "a new module": "import fractions, sys; sys.modules['made_up'] = fractions",
     "the same value again": "import builtins; builtins.abs = builtins.abs",
     "an added attribute": "math.made_up = 1",
+    "an added builtin": "import builtins; builtins.made_up = 1",
     "builtins.abs": "import builtins; builtins.abs = lambda x: 0",
     "math.sqrt": "math.sqrt = lambda x: 1",
     "operator.eq": "operator.eq = lambda a, b: True",
@@ -118,9 +119,15 @@ for what, code in CHANGES.items():
     pid = os.fork()
     if pid == 0:
         os.close(r)
+        if sys.argv[2].startswith("guard"):
+            # A harness's reliability_guard before the candidate, as a run applies it.
+            verdict_guard.apply("evalplus")
+            if sys.argv[2] == "guard, then an untrusted write":
+                vars(builtins)["made_up"] = 1
         checker = vf.Checker(True)
+        took = [type(checker._builtins).__name__, type(checker._modules).__name__]
         exec(code, {"math": math, "operator": operator, "numpy": numpy})
-        os.write(w, json.dumps([checker.rebound(), vf._STAMP is not None]).encode())
+        os.write(w, json.dumps([checker.rebound(), vf._STAMP is not None, took]).encode())
         os._exit(0)
     os.close(w)
     data = b""
@@ -141,18 +148,25 @@ print(json.dumps({"version": list(sys.version_info[:2]), "cpython": sys.implemen
 def _():
     # verdict_forgery.remember_state(): the warm parent copies the watched
     # dicts once and a Checker made in a forked run reuses that copy while
-    # the dict's stamp is unchanged. The verdicts must be those of a fresh
-    # copy, with the stamp reader and without it (another interpreter).
-    for mode in ("reader", "no-reader"):
+    # the dict's stamp is unchanged, or changed only by the guard's trusted
+    # writes (verdict_forgery.trusted_write: the copy with those writes laid
+    # over it). The verdicts must be those of a fresh copy, with the stamp
+    # reader and without it (another interpreter), after the guard, and
+    # when a write the guard did not make follows it.
+    for mode in ("reader", "no-reader", "guard", "guard, then an untrusted write"):
         p = subprocess.run([PY, "-c", STAMP_SCRIPT, SRC, mode], capture_output=True, text=True, timeout=60)
         assert p.returncode == 0, p.stderr
         got = json.loads(p.stdout)
-        for what, (found, has_reader) in got["results"].items():
+        for what, (found, has_reader, took) in got["results"].items():
             if mode == "no-reader":
                 check_eq(has_reader, False, "the reader is off")
             elif got["version"] == [3, 11] and got["cpython"]:
                 check_eq(has_reader, True, "CPython 3.11 has dict stamps")
-            if what in ("nothing", "a new module", "the same value again", "an added attribute"):
+            if mode == "guard" and has_reader:
+                check_eq(took, ["_Overlaid", "_Overlaid"], "after the guard: the remembered copies, overlaid")
+            elif mode == "guard, then an untrusted write" and has_reader:
+                check_eq(took, ["dict", "_Overlaid"], "an untrusted write to builtins: builtins copied again")
+            if what in ("nothing", "a new module", "the same value again", "an added attribute", "an added builtin"):
                 check_eq(found, None, "%s (%s)" % (what, mode))
             elif what == "a deleted builtin":
                 assert found and "builtins.min" in found, (what, mode, found)

@@ -14,6 +14,7 @@ import mmap
 import os
 import re
 import struct
+import sys
 
 from verdict_job import MAX_MESSAGE, RunnerError
 # Every job kind waits for the threads a candidate left running through this
@@ -207,6 +208,11 @@ def run_in_child(ctx, body, cpu_cap_s=None, wall_cap_s=None):
     always ends with os._exit (no atexit handlers, no inherited buffers)."""
     r, w = os.pipe()
     shared = mmap.mmap(-1, 8)  # MAP_SHARED|MAP_ANONYMOUS: the child's progress
+    # The forgery check's record, brought up to date here (the job may have
+    # imported numpy since) rather than copied again in every child.
+    forgery = sys.modules.get("verdict_forgery")
+    if forgery is not None:
+        forgery.remember_state()
     pid = os.fork()
     if pid == 0:
         code = EXIT_RUNNER_ERROR

@@ -160,16 +160,82 @@ def remember_state():
         stamp = _STAMP(d)
         if old is None or old[0] is not d or old[1] != stamp:
             _remembered[id(d)] = (d, stamp, dict(d))
+            _trusted_writes.pop(id(d), None)
+
+
+# id(dict) -> [dict, stamp its last trusted write left, {key: value written}],
+# or the stamp None once a change escaped trusted_write(): what this process's
+# trusted code (a harness's reliability_guard) changed since remember_state().
+_trusted_writes = {}
+
+
+def trusted_write(d, key, value):
+    """d[key] = value, for trusted code that changes a watched dict before
+    the candidate runs (a reliability_guard setting builtins.exit or
+    sys.modules["resource"] to None). A Checker made next then still takes
+    the remembered copy, with these writes laid over it, instead of copying
+    the dict again. Sound because every write checks that the dict's stamp
+    is the one the previous trusted write left (the first: the remembered
+    copy's): any other change in between, or after the last one, shows and
+    the Checker copies the dict as before."""
+    entry = _trusted_writes.get(id(d))
+    if entry is None or entry[0] is not d:
+        old = _remembered.get(id(d))
+        entry = [d, old[1] if old is not None and old[0] is d else None, {}]
+        _trusted_writes[id(d)] = entry
+    if _STAMP is None or entry[1] is None or _STAMP(d) != entry[1]:
+        entry[1] = None
+    d[key] = value
+    if entry[1] is not None:
+        entry[2][key] = value
+        entry[1] = _STAMP(d)
+
+
+class _Overlaid:
+    """A read-only mapping: a remembered copy with the trusted writes made
+    since laid over it, without copying the copy (which would write the
+    reference count of every value it holds). What Checker reads of it:
+    get, in, [], items(), and dict() through keys()."""
+
+    def __init__(self, base, over):
+        self._base = base
+        self._over = over
+
+    def get(self, key, default=None):
+        if key in self._over:
+            return self._over[key]
+        return self._base.get(key, default)
+
+    def __contains__(self, key):
+        return key in self._over or key in self._base
+
+    def __getitem__(self, key):
+        if key in self._over:
+            return self._over[key]
+        return self._base[key]
+
+    def keys(self):
+        out = list(self._base)
+        out.extend(k for k in self._over if k not in self._base)
+        return out
+
+    def items(self):
+        return [(k, self[k]) for k in self.keys()]
 
 
 def _state_of(d):
-    """(a copy of d as it is now, its stamp or None)."""
+    """(the state of d as it is now, its stamp or None): the remembered copy
+    when nothing changed d since, or only trusted_write() did; else a copy."""
     if _STAMP is None:
         return dict(d), None
     stamp = _STAMP(d)
     old = _remembered.get(id(d))
-    if old is not None and old[0] is d and old[1] == stamp:
-        return old[2], stamp
+    if old is not None and old[0] is d:
+        if old[1] == stamp:
+            return old[2], stamp
+        tw = _trusted_writes.get(id(d))
+        if tw is not None and tw[0] is d and tw[1] == stamp:
+            return _Overlaid(old[2], tw[2]), stamp
     return dict(d), stamp
 
 

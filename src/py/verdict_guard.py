@@ -67,23 +67,36 @@ def apply(name, resource_mod=None):
     if name == "evalplus" and resource_mod is not None:
         raise_stack_limit(resource_mod, _EVALPLUS_MEMORY)
     faulthandler.disable()
+    # builtins and sys.modules are watched by the forgery check: written
+    # through it, so that its record of them stays valid without a copy.
+    write = _watched_write()
     if name != "lcb":
-        builtins.exit = None
-    builtins.quit = None
+        write(vars(builtins), "exit", None)
+    write(vars(builtins), "quit", None)
     os.environ["OMP_NUM_THREADS"] = "1"
     for attr in _OS_NONE:
         setattr(os, attr, None)
     if name == "evalplus":
-        builtins.open = None
+        write(vars(builtins), "open", None)
     import shutil
     import subprocess
     shutil.rmtree = None
     shutil.move = None
     shutil.chown = None
     subprocess.Popen = None
-    builtins.help = None
+    write(vars(builtins), "help", None)
     for mod in _MODULES_NONE:
-        sys.modules[mod] = None
+        write(sys.modules, mod, None)
+
+
+def _watched_write():
+    """verdict_forgery.trusted_write where the runner ships it (the guard
+    also runs alone, in tests), else a plain store."""
+    try:
+        import verdict_forgery
+        return verdict_forgery.trusted_write
+    except ImportError:
+        return dict.__setitem__
 
 
 class WriteOnlyText(io.StringIO):
