@@ -177,8 +177,11 @@ class Sender:
         else:
             self({"p": i})
 
+    def _line(self, obj):
+        return (self._clean(self._dumps(obj, allow_nan=False, separators=(",", ":"))) + "\n").encode()
+
     def __call__(self, obj):
-        data = (self._clean(self._dumps(obj, allow_nan=False, separators=(",", ":"))) + "\n").encode()
+        data = self._line(obj)
         if self._held:
             data = bytes(self._held) + data
             self._held.clear()
@@ -190,7 +193,7 @@ class Sender:
         input): a write each would wake the parent each time, two context
         switches per message. A process that dies loses what it held, so
         its parent learns how far it got from progress(), not from these."""
-        self._held += (self._clean(self._dumps(obj, allow_nan=False, separators=(",", ":"))) + "\n").encode()
+        self._held += self._line(obj)
         if len(self._held) >= HOLD_BYTES:
             data = bytes(self._held)
             self._held.clear()
