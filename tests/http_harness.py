@@ -35,9 +35,13 @@ class Tap:
         print("%s %d - %s" % ("ok" if cond else "not ok", self.n, name), flush=True)
         if not cond:
             self.failed += 1
+            # stderr too: a failing test's stderr is what meson shows in
+            # CI's log, where the TAP stream is not printed.
+            print("not ok %d - %s" % (self.n, name), file=sys.stderr, flush=True)
             if detail is not None:
                 for line in str(detail).splitlines()[:40]:
                     print("#   " + line, flush=True)
+                    print("#   " + line, file=sys.stderr, flush=True)
         return bool(cond)
 
     def skip(self, name, reason):
