@@ -26,6 +26,7 @@ import json
 import os
 import pickle
 import signal
+import shutil
 import sys
 import tempfile
 
@@ -179,14 +180,13 @@ def _lcb_functional(p, text):
     return True
 
 
-def _lcb_stdin(p, text):
+def _lcb_stdin(p, text, d):
     import verdict_lcb
     import types
     sys.set_int_max_str_digits(verdict_lcb.INT_MAX_STR_DIGITS)
     mod = types.ModuleType("tmp_sol", "")
     exec(compile(text, "<string>", "exec"), mod.__dict__)
     fn = mod.wrapped_function
-    d = tempfile.mkdtemp(prefix="floor-lcb-")
     for k, (inp, exp) in enumerate(p["tests"]):
         src, dst = os.path.join(d, "in%d" % k), os.path.join(d, "out%d" % k)
         with open(src, "w") as f:
@@ -216,19 +216,25 @@ def _lcb_stdin(p, text):
 
 def lcb_run(items, i):
     p, text = items[i]
-    pid = os.fork()
-    if pid == 0:
-        code = 1
-        try:
-            null = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(null, 2)
-            code = 0 if (_lcb_functional(p, text) if p["func_name"] else _lcb_stdin(p, text)) else 1
-        except BaseException:
+    # The stdin tests' files: made and removed here, because the child
+    # leaves with os._exit and cleans up nothing.
+    d = tempfile.mkdtemp(prefix="floor-lcb-")
+    try:
+        pid = os.fork()
+        if pid == 0:
             code = 1
-        finally:
-            os._exit(code)
-    _, status = os.waitpid(pid, 0)
-    return os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
+            try:
+                null = os.open(os.devnull, os.O_WRONLY)
+                os.dup2(null, 2)
+                code = 0 if (_lcb_functional(p, text) if p["func_name"] else _lcb_stdin(p, text, d)) else 1
+            except BaseException:
+                code = 1
+            finally:
+                os._exit(code)
+        _, status = os.waitpid(pid, 0)
+        return os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
 
 
 def lcb_tests_main(cfg):
