@@ -2,8 +2,9 @@
 (tests/test_runner.py runs these, in this order, after its own)."""
 import json
 
-from runner_harness import (HAVE_NUMPY, NONCE, Skip, check_eq, ep, evalplus_job, expected_job, result, run_job,
-                            test)
+import verdict_values
+from runner_harness import (HAVE_NUMPY, NONCE, Skip, check_eq, ep, evalplus_job, expected_job, result,
+                            run_job, test)
 
 
 # ------------------------------------------------------------- evalplus ---
@@ -274,3 +275,33 @@ def _():
             "    os._exit(0)\n")
     r = result(digest_job(prog, [300], kind="real_evalplus"))
     check_eq(r["status"] in ("error", "failed", "timeout"), True, r)
+
+
+def _two_split_expected(program, base, plus):
+    job = expected_job(program, [])
+    del job["inputs"]
+    job["splits"] = [{"name": n, "inputs": [verdict_values.encode(i) for i in inputs]}
+                     for n, inputs in (("base", base), ("plus", plus))]
+    return result(job)["splits"]
+
+
+@test("expected: both splits in one child, each exec'd afresh (as evalplus's trusted_exec); a death in a split "
+      "leaves the next to a fresh child")
+def _():
+    counter = "n = [0]\ndef f(x):\n    n[0] += 1\n    return n[0] + x\n"
+    s = _two_split_expected(counter, [[0], [0], [10]], [[0]])
+    check_eq((s["base"]["status"], s["base"]["outputs"], s["plus"]["status"], s["plus"]["outputs"]),
+             ("passed", [1, 2, 13], "passed", [1]))
+    for name in ("base", "plus"):
+        assert isinstance(s[name]["cpu_ms"], float) and s[name]["cpu_ms"] >= 0, "%s cpu_ms: %r" % (name, s[name])
+        check_eq(len(s[name]["times_ms"]), len(s[name]["outputs"]))
+    dies = "import os\ndef f(x):\n    if x < 0:\n        os._exit(3)\n    return 2 * x\n"
+    s = _two_split_expected(dies, [[1], [2], [-1], [4]], [[5], [6]])
+    check_eq((s["base"]["status"], s["base"]["failed_test"], s["base"]["died"]["exit_code"]), ("error", 2, 3))
+    check_eq((s["plus"]["status"], s["plus"]["outputs"]), ("passed", [10, 12]))
+    s = _two_split_expected(dies, [[1], [2]], [[3], [-1], [7]])
+    check_eq((s["base"]["status"], s["base"]["outputs"]), ("passed", [2, 4]))
+    check_eq((s["plus"]["status"], s["plus"]["failed_test"]), ("error", 1))
+    s = _two_split_expected("def f(x):\n    return 1 / x\n", [[0]], [[1]])
+    check_eq((s["base"]["status"], s["base"]["exc_type"], s["base"]["failed_test"]), ("error", "ZeroDivisionError", 0))
+    check_eq((s["plus"]["status"], s["plus"]["outputs"]), ("passed", [1.0]))

@@ -93,10 +93,8 @@ def kind_expected(job, program, ctx):
     preload(ctx, program)
     if digest_over is not None and ctx.numpy is None:
         ctx.numpy = import_numpy()  # long number lists digest faster with it
-    results = {}
-    for name, split in splits:
-        inputs = decode_list(split, "inputs")
-        results[name] = _expected_split(program, entry_point, inputs, guard, ctx, digest_over, atol)
+    named_inputs = [(name, decode_list(split, "inputs")) for name, split in splits]
+    results = _expected_splits(program, entry_point, named_inputs, guard, ctx, digest_over, atol)
     if "splits" not in job:
         rec = dict(results[splits[0][0]])
         rec["split"] = splits[0][0]
@@ -106,11 +104,26 @@ def kind_expected(job, program, ctx):
     return top
 
 
-def _expected_split(program, entry_point, inputs, guard, ctx, digest_over=None, atol=0, trusted_path=False):
-    """One split of the canonical solution in a child. `trusted_path`: the
-    run's work directory leaves sys.path first, so a candidate that ran
-    earlier in this jail cannot plant a module for the canonical program
-    to import."""
+def _expected_splits(program, entry_point, named_inputs, guard, ctx, digest_over=None, atol=0, trusted_path=False):
+    """{name: report} for [(name, inputs)]: the canonical solution's splits
+    in one child, as evalplus computes its ground truth in one process
+    (each split exec'd in a fresh namespace, as its trusted_exec does). A
+    child costs more than most splits' computation; a child that dies in
+    a split leaves the splits after it to a fresh child.
+    `trusted_path`: the run's work directory leaves sys.path first, so a
+    candidate that ran earlier in this jail cannot plant a module for the
+    canonical program to import."""
+    results = {}
+    rest = list(named_inputs)
+    while rest:
+        results.update(_expected_child(program, entry_point, rest, guard, ctx, digest_over, atol, trusted_path))
+        rest = [(name, inputs) for name, inputs in rest if name not in results]
+    return results
+
+
+def _expected_child(program, entry_point, splits, guard, ctx, digest_over, atol, trusted_path):
+    """One child over `splits` in order: the reports of the splits it
+    finished and of the one it died in (at least the first)."""
     def body(send):
         import copy
         import json
@@ -128,58 +141,78 @@ def _expected_split(program, entry_point, inputs, guard, ctx, digest_over=None, 
         except COMPILE_ERRORS as e:
             f = exc_fields(e)
             f["status"] = compile_status(e)
-            send({"report": f})
+            for k in range(len(splits)):
+                send({"report": f, "s": k})
             return
         verdict_guard.apply(guard, ctx.resource)
-        g = {}
-        try:
-            exec(code, g)
-            fn = g[entry_point]
-        except BaseException as e:
-            f = exc_fields(e)
-            f["status"] = "error"
-            send({"report": f})
-            return
-        floats = False
-        for i, inp in enumerate(inputs):
-            send.progress(i)
-            inp = copy.deepcopy(inp)
+
+        def split(inputs, offset):
+            g = {}
             try:
-                c0 = time.thread_time()
-                t0 = time.time()
-                out = fn(*inp)
-                wall = time.time() - t0
-                cpu = time.thread_time() - c0
+                exec(code, g)
+                fn = g[entry_point]
             except BaseException as e:
                 f = exc_fields(e)
-                f.update(status="error", failed_test=i, tests_run=i + 1)
-                send({"report": f})
-                return
-            try:
-                value = verdict_values.encode(out)
-            except (verdict_values.UnencodableValue, RecursionError) as e:
-                f = exc_fields(e)
-                f.update(status="error", failed_test=i, tests_run=i + 1)
-                send({"report": f})
-                return
-            msg = {"o": i, "v": value, "w": wall * 1000.0, "c": cpu * 1000.0}
-            if digest_over is not None:
-                floats = floats or verdict_evalplus.is_floats(out)
-                if not floats and atol == 0 and len(json.dumps(value)) > digest_over:
-                    try:
-                        msg = {"o": i, "d": verdict_digest.digest(out, ctx.numpy), "w": msg["w"], "c": msg["c"]}
-                    except verdict_digest.NotDigestible:
-                        pass  # kept whole
-            send.hold(msg)
-        wait_for_threads()
-        send({"report": {"status": "passed", "tests_run": len(inputs)}})
+                f["status"] = "error"
+                return f
+            floats = False
+            for i, inp in enumerate(inputs):
+                send.progress(offset + i)
+                inp = copy.deepcopy(inp)
+                try:
+                    c0 = time.thread_time()
+                    t0 = time.time()
+                    out = fn(*inp)
+                    wall = time.time() - t0
+                    cpu = time.thread_time() - c0
+                except BaseException as e:
+                    f = exc_fields(e)
+                    f.update(status="error", failed_test=i, tests_run=i + 1)
+                    return f
+                try:
+                    value = verdict_values.encode(out)
+                except (verdict_values.UnencodableValue, RecursionError) as e:
+                    f = exc_fields(e)
+                    f.update(status="error", failed_test=i, tests_run=i + 1)
+                    return f
+                msg = {"o": i, "v": value, "w": wall * 1000.0, "c": cpu * 1000.0}
+                if digest_over is not None:
+                    floats = floats or verdict_evalplus.is_floats(out)
+                    if not floats and atol == 0 and len(json.dumps(value)) > digest_over:
+                        try:
+                            msg = {"o": i, "d": verdict_digest.digest(out, ctx.numpy), "w": msg["w"], "c": msg["c"]}
+                        except verdict_digest.NotDigestible:
+                            pass  # kept whole
+                send.hold(msg)
+            wait_for_threads()
+            return {"status": "passed", "tests_run": len(inputs)}
+
+        offset = 0
+        for k, (_, inputs) in enumerate(splits):
+            c0, t0 = time.process_time(), time.monotonic()
+            report = split(inputs, offset)
+            send({"report": report, "s": k, "cpu_ms": (time.process_time() - c0) * 1000.0,
+                  "wall_ms": (time.monotonic() - t0) * 1000.0})
+            offset += len(inputs)
 
     outcome = run_in_child(ctx, body)
     raise_child_runner_error(outcome)
-    report = outcome.report()
+    # The messages in order: each split's outputs, then its report.
+    results, k = {}, 0
     outputs, times, cpu_times, digested = [], [], [], []
+    cpu_left = outcome.cpu_ms
     for m in outcome.messages:
-        if "o" in m:
+        if "report" in m:
+            if m.get("s") != k or k >= len(splits):
+                raise RunnerError("expected: split reports out of order")
+            cpu_ms = m.get("cpu_ms", outcome.cpu_ms)
+            if cpu_left is not None and isinstance(cpu_ms, (int, float)):
+                cpu_left = max(0.0, cpu_left - cpu_ms)
+            results[splits[k][0]] = _expected_report(m["report"], splits[k][1], outputs, times, cpu_times,
+                                                     digested, digest_over, cpu_ms, m.get("wall_ms", outcome.wall_ms))
+            k += 1
+            outputs, times, cpu_times, digested = [], [], [], []
+        elif "o" in m:
             if m["o"] != len(outputs):
                 raise RunnerError("expected: outputs out of order")
             if "d" in m:
@@ -187,15 +220,24 @@ def _expected_split(program, entry_point, inputs, guard, ctx, digest_over=None, 
             outputs.append(m.get("v"))
             times.append(m["w"])
             cpu_times.append(m["c"])
-    if report is None:
-        # Outputs held in the child are lost with it; its progress is not.
+    if k < len(splits):
+        # Died in split k: outputs held in the child are lost with it; its
+        # progress (an index over all the splits) is not.
+        offset = sum(len(inputs) for _, inputs in splits[:k])
         failed = outcome.progress()
         report = {"status": "timeout" if outcome.cpu_exceeded(None) else "error",
-                  "died": outcome.died_fields(), "failed_test": len(outputs) if failed is None else failed}
+                  "died": outcome.died_fields(),
+                  "failed_test": len(outputs) if failed is None or failed < offset else failed - offset}
+        results[splits[k][0]] = _expected_report(report, splits[k][1], outputs, times, cpu_times, digested,
+                                                 digest_over, cpu_left, outcome.wall_ms)
+    return results
+
+
+def _expected_report(report, inputs, outputs, times, cpu_times, digested, digest_over, cpu_ms, wall_ms):
     if report["status"] == "passed" and len(outputs) != len(inputs):
         raise RunnerError("expected: %d outputs for %d inputs" % (len(outputs), len(inputs)))
     report.update(outputs=outputs, times_ms=times, cpu_times_ms=cpu_times,
-                  tests_total=len(inputs), cpu_ms=outcome.cpu_ms, wall_ms=outcome.wall_ms)
+                  tests_total=len(inputs), cpu_ms=cpu_ms, wall_ms=wall_ms)
     if digest_over is not None:
         report["digested"] = digested
     return report
@@ -278,7 +320,7 @@ def _canonical_outputs(canonical, entry_point, inputs, ctx, name):
     """The canonical solution's outputs of one split, decoded (a trusted
     child, as the `expected` kind runs it)."""
     import verdict_values
-    rep = _expected_split(canonical, entry_point, inputs, "none", ctx, trusted_path=True)
+    rep = _expected_splits(canonical, entry_point, [(name, inputs)], "none", ctx, trusted_path=True)[name]
     if rep.get("status") != "passed":
         raise RunnerError("split %r: the canonical solution did not run cleanly: %s %s" % (
             name, rep.get("status"), rep.get("exc_type") or ""))
