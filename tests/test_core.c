@@ -82,6 +82,18 @@ static void test_json_span(void)
 	tap_ok(json_span_member(j, strlen(j), "zz", &s) == 1, "absent key");
 	tap_ok(json_span_member("{\"a\": [1, 2}", 12, "a", &s) == -1, "malformed text is reported");
 	tap_ok(json_span_member("[1]", 3, "a", &s) == -1, "not an object");
+	struct span items[3];
+	const char *arr = " [ {\"x\": [1.0, \"],\"]} , 0.24999999999999997,\"s\" ] ";
+	long n_items = json_span_items(arr, strlen(arr), items, 3);
+	tap_ok(n_items == 3 && strncmp(items[0].p, "{\"x\": [1.0, \"],\"]}", items[0].n) == 0 &&
+		       items[0].n == strlen("{\"x\": [1.0, \"],\"]}") &&
+		       strncmp(items[1].p, "0.24999999999999997", items[1].n) == 0 && items[1].n == 19 &&
+		       strncmp(items[2].p, "\"s\"", items[2].n) == 0 && items[2].n == 3,
+	       "array items: each element's text, byte for byte");
+	tap_ok(json_span_items("[]", 2, items, 3) == 0 && json_span_items("[1,2,3,4]", 9, items, 3) == -1 &&
+		       json_span_items("[1,]", 4, items, 3) == -1 && json_span_items("[1] x", 5, items, 3) == -1 &&
+		       json_span_items("{}", 2, items, 3) == -1,
+	       "array items: empty, too many, a trailing comma, text after it, not an array");
 }
 
 static void test_audit(void)

@@ -161,3 +161,28 @@ int json_span_member(const char *t, size_t n, const char *key, struct span *out)
 		return i < n && t[i] == '}' ? 1 : -1;
 	}
 }
+
+long json_span_items(const char *t, size_t n, struct span *out, size_t max)
+{
+	size_t i = skip_ws(t, n, 0);
+	if (i >= n || t[i] != '[')
+		return -1;
+	i = skip_ws(t, n, i + 1);
+	size_t count = 0;
+	if (i < n && t[i] == ']')
+		return skip_ws(t, n, i + 1) == n ? 0 : -1;
+	for (;;) {
+		long end = json_span_skip_value(t, n, i);
+		if (end < 0 || count == max)
+			return -1;
+		out[count++] = (struct span){ .p = t + i, .n = (size_t)end - i };
+		i = skip_ws(t, n, (size_t)end);
+		if (i < n && t[i] == ',') {
+			i = skip_ws(t, n, i + 1);
+			continue;
+		}
+		if (i < n && t[i] == ']' && skip_ws(t, n, i + 1) == n)
+			return (long)count;
+		return -1;
+	}
+}

@@ -19,6 +19,12 @@ struct span {
  * key is compared after decoding only the simple escapes (\" and \\). */
 int json_span_member(const char *text, size_t len, const char *key, struct span *out);
 
+/* The raw text of each element of the JSON array text[0..len) (nothing
+ * else but whitespace around it), in order, into out[0..max). Returns how
+ * many, or -1 when the text is not a well-formed array or has more than
+ * max elements. */
+long json_span_items(const char *text, size_t len, struct span *out, size_t max);
+
 /* Skip one JSON value starting at text[i] (after whitespace); returns the
  * index just past it, or -1 if malformed. Exposed for tests. */
 long json_span_skip_value(const char *text, size_t len, size_t i);
