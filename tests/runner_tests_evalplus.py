@@ -305,3 +305,37 @@ def _():
     s = _two_split_expected("def f(x):\n    return 1 / x\n", [[0]], [[1]])
     check_eq((s["base"]["status"], s["base"]["exc_type"], s["base"]["failed_test"]), ("error", "ZeroDivisionError", 0))
     check_eq((s["plus"]["status"], s["plus"]["outputs"]), ("passed", [1.0]))
+
+
+@test("expected_tasks: several tasks in one child give, task by task, what each expected job gives alone")
+def _():
+    def task(program, base, plus, entry="f", **kw):
+        job = expected_job(program, [], entry=entry, **kw)
+        del job["inputs"]
+        job["splits"] = [{"name": n, "inputs": [verdict_values.encode(i) for i in inputs]}
+                         for n, inputs in (("base", base), ("plus", plus))]
+        return job
+    tasks = [
+        task("def f(x):\n    return [x] * 3\n", [[1], [2]], [[3]]),
+        task("import os\ndef g(x):\n    if x < 0:\n        os._exit(3)\n    return x + 1\n", [[1], [-1], [2]], [[5]],
+             entry="g"),
+        task("def f(x)\n    return x\n", [[1]], [[2]]),
+        task("n = [0]\ndef h(x):\n    n[0] += 1\n    return (n[0], x)\n", [[0], [0]], [[7]], entry="h"),
+        task("def f(n):\n    return list(range(n))\n", [[2000]], [[5]], digest_over=1024),
+    ]
+    batch = result({"kind": "expected_tasks", "guard": "none", "tasks": tasks})
+    check_eq((batch["status"], len(batch["tasks"])), ("error", 5))
+    volatile = ("cpu_ms", "wall_ms", "times_ms", "cpu_times_ms", "died")
+    for i, t in enumerate(tasks):
+        alone = result(t)
+        got = batch["tasks"][i]
+        for name in ("base", "plus"):
+            a = {k: v for k, v in alone["splits"][name].items() if k not in volatile}
+            b = {k: v for k, v in got["splits"][name].items() if k not in volatile}
+            check_eq(b, a, "task %d split %s" % (i, name))
+            check_eq(len(got["splits"][name]["times_ms"]), len(alone["splits"][name]["times_ms"]))
+        check_eq((got["status"], got.get("split")), (alone["status"], alone.get("split")), "task %d" % i)
+    check_eq(batch["tasks"][1]["splits"]["base"]["died"]["exit_code"], 3)
+    # Each task's program is exec'd afresh per split: the counter restarts.
+    check_eq([verdict_values.decode(v) for v in batch["tasks"][3]["splits"]["plus"]["outputs"]], [(1, 7)])
+    check_eq(len(batch["tasks"][4]["splits"]["base"]["digested"]), 1)

@@ -33,6 +33,7 @@ def _as_tuple(types):
 DEFAULT_GUARD = {
     "assert": "human-eval",
     "expected": "none",
+    "expected_tasks": "none",
     "evalplus": "evalplus",
     "lcb_functional": "lcb",
     "lcb_stdin": "lcb",

@@ -85,44 +85,72 @@ def kind_expected(job, program, ctx):
     its `outputs` slot is null), unless a tolerance may compare it: the
     job's `atol` is not 0, or this or an earlier output of the split is
     floats (evalplus then sets atol 1e-6 for the rest of the split)."""
+    plan = _expected_plan(job, program, ctx, 0)
+    return _expected_record(job, plan, _expected_units(plan, guard_for(job), ctx))
+
+
+def kind_expected_tasks(job, program, ctx):
+    """The `expected` kind over several tasks of one dataset, in one child,
+    as evalplus computes a whole dataset's ground truth in one process:
+    `tasks` is a list of `expected` jobs (their own program, entry_point,
+    splits, digest_over, atol); the result's `tasks` holds, in order, what
+    each would give alone. A child that dies leaves the rest to a fresh
+    one, from the next split. The scorer batches only a dataset file's
+    tasks, never problems that came inline with a request: one problem's
+    canonical program could change another's outputs, which are cached."""
+    tasks = field(job, "tasks", list)
+    if not tasks or not all(isinstance(t, dict) for t in tasks):
+        raise RunnerError("job field 'tasks' must be a non-empty list of objects")
+    plans = [_expected_plan(t, field(t, "program", str), ctx, i) for i, t in enumerate(tasks)]
+    results = _expected_units([u for plan in plans for u in plan], guard_for(job), ctx)
+    records = [_expected_record(t, plan, results) for t, plan in zip(tasks, plans)]
+    failed = next((r for r in records if r["status"] != "passed"), None)
+    return {"status": failed["status"] if failed else "passed", "tasks": records}
+
+
+def _expected_plan(job, program, ctx, task):
+    """The units of one expected job: [((task, split name), program,
+    entry_point, inputs, digest_over, atol)]."""
     entry_point = field(job, "entry_point", str)
-    guard = guard_for(job)
-    splits = splits_of(job)
     digest_over = field(job, "digest_over", int, None)
     atol = field(job, "atol", (int, float), 0)
     preload(ctx, program)
     if digest_over is not None and ctx.numpy is None:
         ctx.numpy = import_numpy()  # long number lists digest faster with it
-    named_inputs = [(name, decode_list(split, "inputs")) for name, split in splits]
-    results = _expected_splits(program, entry_point, named_inputs, guard, ctx, digest_over, atol)
+    return [((task, name), program, entry_point, decode_list(split, "inputs"), digest_over, atol)
+            for name, split in splits_of(job)]
+
+
+def _expected_record(job, plan, results):
+    by_split = {key[1]: results[key] for key, *_ in plan}
     if "splits" not in job:
-        rec = dict(results[splits[0][0]])
-        rec["split"] = splits[0][0]
+        rec = dict(by_split[plan[0][0][1]])
+        rec["split"] = plan[0][0][1]
         return rec
-    top = overall(results, [n for n, _ in splits])
-    top["splits"] = results
+    top = overall(by_split, [key[1] for key, *_ in plan])
+    top["splits"] = by_split
     return top
 
 
-def _expected_splits(program, entry_point, named_inputs, guard, ctx, digest_over=None, atol=0, trusted_path=False):
-    """{name: report} for [(name, inputs)]: the canonical solution's splits
-    in one child, as evalplus computes its ground truth in one process
-    (each split exec'd in a fresh namespace, as its trusted_exec does). A
-    child costs more than most splits' computation; a child that dies in
-    a split leaves the splits after it to a fresh child.
-    `trusted_path`: the run's work directory leaves sys.path first, so a
-    candidate that ran earlier in this jail cannot plant a module for the
-    canonical program to import."""
+def _expected_units(units, guard, ctx, trusted_path=False):
+    """{key: report} for units [(key, program, entry_point, inputs,
+    digest_over, atol)]: the canonical programs on their inputs in one
+    child (each unit exec'd in a fresh namespace, as evalplus's
+    trusted_exec does). A child costs more than most units' computation;
+    a child that dies in a unit leaves the units after it to a fresh
+    child. `trusted_path`: the run's work directory leaves sys.path
+    first, so a candidate that ran earlier in this jail cannot plant a
+    module for the canonical program to import."""
     results = {}
-    rest = list(named_inputs)
+    rest = list(units)
     while rest:
-        results.update(_expected_child(program, entry_point, rest, guard, ctx, digest_over, atol, trusted_path))
-        rest = [(name, inputs) for name, inputs in rest if name not in results]
+        results.update(_expected_child(rest, guard, ctx, trusted_path))
+        rest = [u for u in rest if u[0] not in results]
     return results
 
 
-def _expected_child(program, entry_point, splits, guard, ctx, digest_over, atol, trusted_path):
-    """One child over `splits` in order: the reports of the splits it
+def _expected_child(units, guard, ctx, trusted_path):
+    """One child over `units` in order: the reports of the units it
     finished and of the one it died in (at least the first)."""
     def body(send):
         import copy
@@ -136,17 +164,21 @@ def _expected_child(program, entry_point, splits, guard, ctx, digest_over, atol,
             work = os.path.realpath(ctx.work_dir)
             sys.path[:] = [p for p in sys.path
                            if p and os.path.realpath(p) != work and not os.path.realpath(p).startswith(work + "/")]
-        try:
-            code = compile_program(program)
-        except COMPILE_ERRORS as e:
-            f = exc_fields(e)
-            f["status"] = compile_status(e)
-            for k in range(len(splits)):
-                send({"report": f, "s": k})
-            return
+        # Compiled before the guard, as each program alone was.
+        compiled = {}
+        for _, program, *_ in units:
+            if program not in compiled:
+                try:
+                    compiled[program] = compile_program(program)
+                except COMPILE_ERRORS as e:
+                    f = exc_fields(e)
+                    f["status"] = compile_status(e)
+                    compiled[program] = f
         verdict_guard.apply(guard, ctx.resource)
 
-        def split(inputs, offset):
+        def unit(code, entry_point, inputs, offset, digest_over, atol):
+            if isinstance(code, dict):
+                return dict(code)  # did not compile
             g = {}
             try:
                 exec(code, g)
@@ -188,28 +220,29 @@ def _expected_child(program, entry_point, splits, guard, ctx, digest_over, atol,
             return {"status": "passed", "tests_run": len(inputs)}
 
         offset = 0
-        for k, (_, inputs) in enumerate(splits):
+        for k, (_, program, entry_point, inputs, digest_over, atol) in enumerate(units):
             c0, t0 = time.process_time(), time.monotonic()
-            report = split(inputs, offset)
+            report = unit(compiled[program], entry_point, inputs, offset, digest_over, atol)
             send({"report": report, "s": k, "cpu_ms": (time.process_time() - c0) * 1000.0,
                   "wall_ms": (time.monotonic() - t0) * 1000.0})
             offset += len(inputs)
 
     outcome = run_in_child(ctx, body)
     raise_child_runner_error(outcome)
-    # The messages in order: each split's outputs, then its report.
+    # The messages in order: each unit's outputs, then its report.
     results, k = {}, 0
     outputs, times, cpu_times, digested = [], [], [], []
     cpu_left = outcome.cpu_ms
     for m in outcome.messages:
         if "report" in m:
-            if m.get("s") != k or k >= len(splits):
-                raise RunnerError("expected: split reports out of order")
+            if m.get("s") != k or k >= len(units):
+                raise RunnerError("expected: reports out of order")
             cpu_ms = m.get("cpu_ms", outcome.cpu_ms)
             if cpu_left is not None and isinstance(cpu_ms, (int, float)):
                 cpu_left = max(0.0, cpu_left - cpu_ms)
-            results[splits[k][0]] = _expected_report(m["report"], splits[k][1], outputs, times, cpu_times,
-                                                     digested, digest_over, cpu_ms, m.get("wall_ms", outcome.wall_ms))
+            key, _, _, inputs, digest_over, _ = units[k]
+            results[key] = _expected_report(m["report"], inputs, outputs, times, cpu_times, digested, digest_over,
+                                            cpu_ms, m.get("wall_ms", outcome.wall_ms))
             k += 1
             outputs, times, cpu_times, digested = [], [], [], []
         elif "o" in m:
@@ -220,16 +253,17 @@ def _expected_child(program, entry_point, splits, guard, ctx, digest_over, atol,
             outputs.append(m.get("v"))
             times.append(m["w"])
             cpu_times.append(m["c"])
-    if k < len(splits):
-        # Died in split k: outputs held in the child are lost with it; its
-        # progress (an index over all the splits) is not.
-        offset = sum(len(inputs) for _, inputs in splits[:k])
+    if k < len(units):
+        # Died in unit k: outputs held in the child are lost with it; its
+        # progress (an index over all the units) is not.
+        offset = sum(len(u[3]) for u in units[:k])
         failed = outcome.progress()
         report = {"status": "timeout" if outcome.cpu_exceeded(None) else "error",
                   "died": outcome.died_fields(),
                   "failed_test": len(outputs) if failed is None or failed < offset else failed - offset}
-        results[splits[k][0]] = _expected_report(report, splits[k][1], outputs, times, cpu_times, digested,
-                                                 digest_over, cpu_left, outcome.wall_ms)
+        key, _, _, inputs, digest_over, _ = units[k]
+        results[key] = _expected_report(report, inputs, outputs, times, cpu_times, digested, digest_over,
+                                        cpu_left, outcome.wall_ms)
     return results
 
 
@@ -320,7 +354,7 @@ def _canonical_outputs(canonical, entry_point, inputs, ctx, name):
     """The canonical solution's outputs of one split, decoded (a trusted
     child, as the `expected` kind runs it)."""
     import verdict_values
-    rep = _expected_splits(canonical, entry_point, [(name, inputs)], "none", ctx, trusted_path=True)[name]
+    rep = _expected_units([(name, canonical, entry_point, inputs, None, 0)], "none", ctx, trusted_path=True)[name]
     if rep.get("status") != "passed":
         raise RunnerError("split %r: the canonical solution did not run cleanly: %s %s" % (
             name, rep.get("status"), rep.get("exc_type") or ""))

@@ -41,6 +41,7 @@ from verdict_job import RunnerError, field
 KIND_FUNCS = {
     "assert": verdict_kind_assert.kind_assert,
     "expected": verdict_kind_evalplus.kind_expected,
+    "expected_tasks": verdict_kind_evalplus.kind_expected_tasks,
     "evalplus": verdict_kind_evalplus.kind_evalplus,
     "lcb_functional": verdict_kind_lcb.kind_lcb_functional,
     "lcb_stdin": verdict_kind_lcb.kind_lcb_stdin,
@@ -50,6 +51,7 @@ KIND_FUNCS = {
     "real_lcb_functional": verdict_kind_real_lcb.kind_real_lcb_functional,
     "real_lcb_stdin": verdict_kind_real_lcb.kind_real_lcb_stdin,
 }
+PROGRAM_PER_TASK = {"expected_tasks"}
 
 
 class Channel:
@@ -148,7 +150,8 @@ def run_job(job, ctx):
     import resource
     ctx.resource = resource
     make_non_dumpable()
-    program = prepare_program(job, ctx)
+    # A batch of tasks carries a program per task, none of its own.
+    program = None if kind in PROGRAM_PER_TASK else prepare_program(job, ctx)
     rec = KIND_FUNCS[kind](job, program, ctx)
     out = {"type": "result", "kind": kind, "profile": job.get("profile")}
     out.update(rec)
