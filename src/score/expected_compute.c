@@ -37,33 +37,39 @@ cJSON *expected_split_obj(const char *name, const char *raw_inputs)
 	return s;
 }
 
-/* The expected job: the canonical program on every input of both splits. */
-static cJSON *expected_job(const struct problem *p, const char *nonce)
+/* A task's part of a job: the canonical program, every input of both splits. */
+static cJSON *task_fields(const struct problem *p)
 {
-	cJSON *job = cJSON_CreateObject();
-	cJSON *splits = job ? cJSON_AddArrayToObject(job, "splits") : NULL;
+	cJSON *task = cJSON_CreateObject();
+	cJSON *splits = task ? cJSON_AddArrayToObject(task, "splits") : NULL;
 	size_t pl = strlen(p->prompt) + strlen(p->canonical_solution) + 1;
 	char *program = malloc(pl);
 	if (!splits || !program) {
 		free(program);
-		cJSON_Delete(job);
+		cJSON_Delete(task);
 		return NULL;
 	}
 	snprintf(program, pl, "%s%s", p->prompt, p->canonical_solution);
-	bool ok = cJSON_AddStringToObject(job, "nonce", nonce) && cJSON_AddStringToObject(job, "kind", "expected") &&
-		  cJSON_AddStringToObject(job, "guard", "none") && cJSON_AddStringToObject(job, "profile", "evalplus") &&
-		  cJSON_AddStringToObject(job, "program", program) &&
-		  cJSON_AddStringToObject(job, "entry_point", p->entry_point) &&
-		  cJSON_AddNumberToObject(job, "digest_over", DIGEST_OVER) &&
-		  cJSON_AddItemToObject(job, "atol", cJSON_CreateRaw(p->atol ? p->atol : "0")) &&
+	bool ok = cJSON_AddStringToObject(task, "program", program) &&
+		  cJSON_AddStringToObject(task, "entry_point", p->entry_point) &&
+		  cJSON_AddNumberToObject(task, "digest_over", DIGEST_OVER) &&
+		  cJSON_AddItemToObject(task, "atol", cJSON_CreateRaw(p->atol ? p->atol : "0")) &&
 		  cJSON_AddItemToArray(splits, expected_split_obj("base", p->base_input)) &&
 		  cJSON_AddItemToArray(splits, expected_split_obj("plus", p->plus_input));
 	free(program);
 	if (!ok) {
-		cJSON_Delete(job);
+		cJSON_Delete(task);
 		return NULL;
 	}
-	return job;
+	return task;
+}
+
+/* The fields of a run's job itself: `kind` expected (one task, whose fields
+ * are added to it) or expected_tasks (a list of them). */
+static bool add_run_fields(cJSON *job, const char *nonce, const char *kind)
+{
+	return cJSON_AddStringToObject(job, "nonce", nonce) && cJSON_AddStringToObject(job, "kind", kind) &&
+	       cJSON_AddStringToObject(job, "guard", "none") && cJSON_AddStringToObject(job, "profile", "evalplus");
 }
 
 /* What one job of a task costs, roughly: the canonical solution's time on
@@ -185,7 +191,11 @@ static void compute_alone(struct expected_set *e, struct expected_task *t)
 {
 	char nonce[33];
 	runner_nonce(nonce);
-	cJSON *job = expected_job(t->p, nonce);
+	cJSON *job = task_fields(t->p);
+	if (job && !add_run_fields(job, nonce, "expected")) {
+		cJSON_Delete(job);
+		job = NULL;
+	}
 	if (!job) {
 		snprintf(t->error, sizeof(t->error), "out of memory");
 		return;
@@ -233,20 +243,11 @@ static void compute_run(void *arg, size_t k)
 	runner_nonce(nonce);
 	cJSON *job = cJSON_CreateObject();
 	cJSON *tasks = job ? cJSON_AddArrayToObject(job, "tasks") : NULL;
-	bool ok = tasks && cJSON_AddStringToObject(job, "nonce", nonce) &&
-		  cJSON_AddStringToObject(job, "kind", "expected_tasks") && cJSON_AddStringToObject(job, "guard", "none") &&
-		  cJSON_AddStringToObject(job, "profile", "evalplus");
+	bool ok = tasks && add_run_fields(job, nonce, "expected_tasks");
 	size_t in_bytes = 0;
 	for (size_t i = 0; ok && i < r->n; i++) {
 		const struct problem *p = e->v[idx[i]].p;
-		cJSON *task = expected_job(p, nonce);
-		if (task) {
-			/* The run's own fields, not a task's. */
-			cJSON_DeleteItemFromObjectCaseSensitive(task, "nonce");
-			cJSON_DeleteItemFromObjectCaseSensitive(task, "kind");
-			cJSON_DeleteItemFromObjectCaseSensitive(task, "guard");
-			cJSON_DeleteItemFromObjectCaseSensitive(task, "profile");
-		}
+		cJSON *task = task_fields(p);
 		ok = task && cJSON_AddItemToArray(tasks, task);
 		if (!ok)
 			cJSON_Delete(task);
