@@ -61,9 +61,11 @@ def strip_timing(rep):
 
 
 def chunking(problems):
-    # Two samples of most tasks, one of some, a `completions` list for others.
+    # Two samples of most tasks, one of some, a `completions` list for others:
+    # ~150 samples over 70 tasks, four chunks of 40 spread over both replicas
+    # (all 164 tasks made it twice as long and proved nothing more).
     samples = []
-    for i, p in enumerate(problems):
+    for i, p in enumerate(problems[:70]):
         if i % 5 == 0:
             samples.append({"task_id": p["task_id"], "completions": [p["canonical_solution"], "    return 0\n",
                                                                      "```python\npass\n```"]})
