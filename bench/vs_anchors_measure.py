@@ -147,9 +147,6 @@ def run_floor(cfg, workers, order, tmp):
 
 # --------------------------------------------------------------- reports ---
 
-RESULTS = []
-
-
 def median(runs, k):
     return statistics.median(r[k] for r in runs)
 
@@ -158,7 +155,6 @@ def summarize(row, label, runs):
     s = {"row": row, "label": label, "wall": median(runs, "wall"), "cpu": median(runs, "cpu"),
          "main_mb": max(r["main_kb"] for r in runs) / 1024.0, "tree_mb": max(r["tree_kb"] for r in runs) / 1024.0,
          "passed": runs[-1].get("passed"), "n": runs[-1].get("n"), "extra": runs[-1].get("extra", "")}
-    RESULTS.append(s)
     print("  %-44s wall %8.2f s  CPU %8.2f s  peak RSS %7.1f MiB (tree %7.1f)  passed %s/%s %s"
           % (label, s["wall"], s["cpu"], s["main_mb"], s["tree_mb"], s["passed"], s["n"], s["extra"]), flush=True)
     return s
