@@ -139,11 +139,16 @@ static void load_cost(struct expected_set *e, struct expected_task *t)
  * CPU and emit outputs of over a hundred megabytes (HumanEval/15, /130).
  * Time is per task, so that a run of several allows each what a run of its
  * own would (n is at most TASKS_PER_RUN). */
+#define LONE_CPU_MS 900000u
+#define LONE_WALL_MS (3u * LONE_CPU_MS)
+_Static_assert((unsigned long long)LONE_WALL_MS * TASKS_PER_RUN <= UINT32_MAX,
+	       "a shared run's wall limit must fit the jail's 32-bit milliseconds");
+
 static struct jail_limits compute_limits(size_t input_bytes, size_t n_tasks)
 {
 	return (struct jail_limits){
-		.cpu_ms = (uint32_t)(900000 * n_tasks),
-		.wall_ms = (uint32_t)(2700000 * n_tasks),
+		.cpu_ms = (uint32_t)(LONE_CPU_MS * n_tasks),
+		.wall_ms = (uint32_t)(LONE_WALL_MS * n_tasks),
 		.memory_bytes = 4ull << 30,
 		.max_procs = 16,
 		.output_keep_bytes = 1ull << 30,
