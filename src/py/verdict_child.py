@@ -16,6 +16,8 @@ import re
 import struct
 import sys
 
+import verdict_fork
+
 from verdict_job import MAX_MESSAGE, RunnerError
 # Every job kind waits for the threads a candidate left running through this
 # one helper (its own small module: lcb_stdin's per-test interpreter imports
@@ -216,7 +218,7 @@ def run_in_child(ctx, body, cpu_cap_s=None, wall_cap_s=None):
     forgery = sys.modules.get("verdict_forgery")
     if forgery is not None:
         forgery.remember_state()
-    pid = os.fork()
+    pid = verdict_fork.fork()
     if pid == 0:
         code = EXIT_RUNNER_ERROR
         send = None

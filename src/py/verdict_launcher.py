@@ -60,7 +60,7 @@ def _verdict_launcher():
     # that it sees the modules a fresh interpreter would have, plus the
     # preimported ones (an observer notes imports of `resource`).
     before = set(sys.modules)
-    import atexit, ctypes, gc, json, os, resource, signal, socket
+    import _thread, atexit, ctypes, gc, json, os, resource, signal, socket
     ctl, boot, preimports = int(sys.argv[1]), sys.argv[2], json.loads(sys.argv[3])
     own = [m for m in set(sys.modules) - before if m.partition(".")[0] not in preimports]
     # What the exit path calls, taken before any test's code can replace it
@@ -70,8 +70,25 @@ def _verdict_launcher():
     # Not dumpable: a test (same uid) cannot open this process's memory or
     # descriptors in /proc, as it cannot the runner's. Each test's process
     # is dumpable again, as a freshly exec'd interpreter is.
-    prctl = ctypes.CDLL(None, use_errno=True).prctl
+    libc = ctypes.CDLL(None, use_errno=True)
+    prctl = libc.prctl
     prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE
+
+    def fork():
+        # As verdict_fork.fork() (which says why): libc's fork without
+        # CPython's at-fork hooks while no other thread exists; a test's
+        # process reseeds `random` as that module's own hook would.
+        if _thread._count() != 0:
+            return os.fork()
+        pid = libc.fork()
+        if pid < 0:
+            raise OSError(ctypes.get_errno(), "fork")
+        if pid == 0:
+            rand = sys.modules.get("random")
+            if rand is not None:
+                rand.seed()
+        return pid
+
     for name in preimports:
         try:
             __import__(name)
@@ -186,7 +203,7 @@ def _verdict_launcher():
         except OSError as e:
             sock.send(b"E" + str(e).encode())
             continue
-        pid = os.fork()
+        pid = fork()
         if pid == 0:
             try:
                 sock.close()

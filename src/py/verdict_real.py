@@ -32,6 +32,8 @@ import struct
 import sys
 import threading
 
+import verdict_fork
+
 from verdict_child import ChildOutcome, Sender, EXIT_OK, EXIT_RUNNER_ERROR, RESULT_FD, MAX_CHILD_BYTES, \
     set_cpu_limit
 
@@ -159,7 +161,7 @@ def run_real(ctx, body, cpu_cap_s=None, wall_cap_s=None, stdin_path=None):
     with os._exit."""
     r, w = os.pipe()
     page = mmap.mmap(-1, _PAGE.size)
-    pid = os.fork()
+    pid = verdict_fork.fork()
     if pid == 0:
         code = EXIT_RUNNER_ERROR
         send = None

@@ -19,7 +19,7 @@ static const char *const runner_modules[] = {
 	"verdict_kind_assert.py", "verdict_kind_evalplus.py", "verdict_kind_lcb.py",
 	"verdict_extract.py", "verdict_values.py", "verdict_guard.py",
 	"verdict_lcb.py", "verdict_evalplus.py", "verdict_forgery.py", "verdict_tracing.py",
-	"verdict_digest.py",
+	"verdict_digest.py", "verdict_fork.py",
 	/* LiveCodeBench stdin tests: each one's process, forked by a warm launcher */
 	"verdict_test_process.py", "verdict_launcher.py",
 	/* the warm parent's fast path (verdict_zygote.py imports it warm) */
