@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cleanup.h"
 #include "jail_internal.h"
 #include "pool.h"
 #include "pool_internal.h"
@@ -160,6 +161,22 @@ int jail_pool_kill_worker(struct jail_pool *p, int i)
 	if (i < 0 || i >= p->n || !p->w[i].parent_pid)
 		return -1;
 	return kill(p->w[i].parent_pid, SIGKILL);
+}
+
+int jail_pool_kill_helpers(struct jail_pool *p, int i)
+{
+	if (i < 0 || i >= p->n || !p->w[i].parent_pid)
+		return -1;
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/children", (int)p->w[i].parent_pid, (int)p->w[i].parent_pid);
+	autofclose FILE *f = fopen(path, "re");
+	if (!f)
+		return -1;
+	int killed = 0, pid;
+	while (fscanf(f, "%d", &pid) == 1)
+		if (pid > 0 && kill(pid, SIGKILL) == 0)
+			killed++;
+	return killed;
 }
 
 void jail_pool_stats(struct jail_pool *p, struct jail_pool_stats *out)

@@ -54,6 +54,11 @@ void jail_pool_stats(struct jail_pool *p, struct jail_pool_stats *out);
  * The worker is replaced at its next run. Returns 0 or -1. */
 int jail_pool_kill_worker(struct jail_pool *p, int i);
 
+/* Tests: kill what worker i's warm parent forked and keeps (its forker, and
+ * its extractor when it has one; docs/pool.md), as a crash would. The
+ * worker is replaced at its next run. Returns how many were killed, or -1. */
+int jail_pool_kill_helpers(struct jail_pool *p, int i);
+
 /* Stop every worker (their jails die with them); frees *p. */
 void jail_pool_destroy(struct jail_pool **p);
 

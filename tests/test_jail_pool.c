@@ -8,19 +8,35 @@
 #include <string.h>
 
 #include "base/embedded.h"
+#include "cleanup.h"
 #include "tap.h"
 #include "test_jail.h"
 
 /* ------------------------------------------------------ the warm pool */
 
+/* The warm parent with its forker (src/py/verdict_forker.py), as the scorer
+ * starts it: the forker forks every run, so the attacks meet it too. */
 int pool_start(struct suite *s, int workers, struct jail_pool **out, char *err, size_t errlen)
 {
+	static const char *const forker_modules[] = { "verdict_fork.py", "verdict_forker.py" };
+	struct jail_file preload[ARRAY_LEN(forker_modules)];
 	const struct embedded_file *z = embedded_find("py/verdict_zygote.py");
 	if (!z) {
 		snprintf(err, errlen, "no embedded warm parent");
 		return -1;
 	}
-	struct jail_pool_options o = { .workers = workers, .zygote = z->data, .zygote_len = z->len };
+	for (size_t i = 0; i < ARRAY_LEN(forker_modules); i++) {
+		char name[64];
+		snprintf(name, sizeof(name), "py/%s", forker_modules[i]);
+		const struct embedded_file *f = embedded_find(name);
+		if (!f) {
+			snprintf(err, errlen, "no embedded %s", forker_modules[i]);
+			return -1;
+		}
+		preload[i] = (struct jail_file){ .name = forker_modules[i], .data = f->data, .len = f->len };
+	}
+	struct jail_pool_options o = { .workers = workers, .zygote = z->data, .zygote_len = z->len,
+				       .preload = preload, .n_preload = ARRAY_LEN(preload) };
 	return jail_pool_create(&s->cfg, &o, out, err, errlen);
 }
 
@@ -103,8 +119,25 @@ static void *pool_bg_main(void *arg)
 	return NULL;
 }
 
-/* A worker whose warm parent dies (between runs, or under a run) is
- * replaced; the run in flight is retried once on the fresh worker. */
+/* Who dies: the warm parent itself, or its forker (src/py/verdict_forker.py,
+ * the parent of every run). Each kill returns how many processes it hit. */
+struct pool_victim {
+	const char *name;
+	int (*kill)(struct jail_pool *p, int i);
+};
+
+static int kill_warm_parent(struct jail_pool *p, int i)
+{
+	return jail_pool_kill_worker(p, i) == 0 ? 1 : -1;
+}
+
+static const struct pool_victim pool_victims[] = {
+	{ "warm parent", kill_warm_parent },
+	{ "forker", jail_pool_kill_helpers },
+};
+
+/* A worker whose warm parent or forker dies (between runs, or under a run)
+ * is replaced; the run in flight is retried once on the fresh worker. */
 void test_pool_worker_failure(struct suite *s)
 {
 	struct jail_pool *one = NULL;
@@ -115,36 +148,39 @@ void test_pool_worker_failure(struct suite *s)
 	}
 	struct jail_pool *saved = s->pool;
 	s->pool = one;
-	struct jail_result r;
-	char obs[512];
-	tap_ok(jail_pool_kill_worker(one, 0) == 0, "the warm parent of worker 0 was killed");
-	sleep_ms(100);
-	bool ran = run_pool_file(s, "legit", "tmp_files.py", NULL, obs, sizeof(obs), &r);
-	struct jail_pool_stats st;
-	jail_pool_stats(one, &st);
-	tap_ok(ran && r.status == JAIL_OK && st.worker_failures == 1,
-	       "the next run succeeds on a replacement worker (failures %llu, starts %llu)",
-	       (unsigned long long)st.worker_failures, (unsigned long long)st.worker_starts);
-	if (ran)
-		jail_result_free(&r);
-	/* Now under a run: a slow job, and its worker killed mid-way. */
-	struct pool_bg bg = { .s = s };
-	pthread_t th;
-	bool started = pthread_create(&th, NULL, pool_bg_main, &bg) == 0;
-	sleep_ms(300);
-	jail_pool_kill_worker(one, 0);
-	if (started)
-		pthread_join(th, NULL);
-	jail_pool_stats(one, &st);
-	bool retried = started && bg.ok && bg.r.status == JAIL_OK && st.retries >= 1;
-	bool reported = started && bg.r.status == JAIL_SANDBOX_ERROR;
-	(void)reported;
-	tap_ok(retried, "a run whose worker dies under it is retried once on a fresh worker (status %s, retries %llu)",
-	       started ? jail_status_name(bg.r.status) : "-", (unsigned long long)st.retries);
-	if (!retried && started)
-		diag_result(&bg.r);
-	if (started && bg.ok)
-		jail_result_free(&bg.r);
+	for (size_t v = 0; v < ARRAY_LEN(pool_victims); v++) {
+		const struct pool_victim *victim = &pool_victims[v];
+		struct jail_pool_stats st;
+		jail_pool_stats(one, &st);
+		unsigned long long failures = st.worker_failures, retries = st.retries;
+		struct jail_result r;
+		char obs[512];
+		tap_ok(victim->kill(one, 0) == 1, "the %s of worker 0 was killed", victim->name);
+		sleep_ms(100);
+		bool ran = run_pool_file(s, "legit", "tmp_files.py", NULL, obs, sizeof(obs), &r);
+		jail_pool_stats(one, &st);
+		tap_ok(ran && r.status == JAIL_OK && st.worker_failures == failures + 1,
+		       "%s killed: the next run succeeds on a replacement worker (failures %llu, starts %llu)",
+		       victim->name, (unsigned long long)st.worker_failures, (unsigned long long)st.worker_starts);
+		if (ran)
+			jail_result_free(&r);
+		/* Now under a run: a slow job, and the victim killed mid-way. */
+		struct pool_bg bg = { .s = s };
+		pthread_t th;
+		bool started = pthread_create(&th, NULL, pool_bg_main, &bg) == 0;
+		sleep_ms(300);
+		victim->kill(one, 0);
+		if (started)
+			pthread_join(th, NULL);
+		jail_pool_stats(one, &st);
+		bool retried = started && bg.ok && bg.r.status == JAIL_OK && st.retries >= retries + 1;
+		tap_ok(retried, "%s killed under a run: the run is retried once on a fresh worker (status %s, retries %llu)",
+		       victim->name, started ? jail_status_name(bg.r.status) : "-", (unsigned long long)st.retries);
+		if (!retried && started)
+			diag_result(&bg.r);
+		if (started && bg.ok)
+			jail_result_free(&bg.r);
+	}
 	s->pool = saved;
 	jail_pool_destroy(&one);
 }

@@ -154,12 +154,17 @@ class Extractor:
             off, n = answer
             record = bytes(self.region[off:off + n])
         self.region.close()
+        self.close_pipes()
+        return record
+
+    def close_pipes(self):
+        """In a child of the warm parent: no more extractor pipes (the
+        forker, verdict_forker.py, keeps the region for its children)."""
         for fd in (self.req_w, self.rep_r):
             if fd >= 0:
                 os.close(fd)
         self.req_w = self.rep_r = -1
         self.pid = -1
-        return record
 
     def start(self):
         """Fork the extractor from this (warm, frozen) process. Called once

@@ -130,7 +130,7 @@ class Job:
         self.stdin, self.stdout, self.stderr, self.channel, self.status = fds
         self.report_fd = -1  # fast path: the program process's private report pipe
         self.extraction = None  # fast path: the extractor's record (JSON bytes), in G only
-        if not header.get("channel"):
+        if not header.get("channel") and self.channel >= 0:
             # No result channel asked for: fd 3 stays closed in the child.
             os.close(self.channel)
             self.channel = -1
@@ -370,16 +370,20 @@ def receive(sock):
     return Job(header, memfd, 4 + hlen, fds[1:])
 
 
-def send_started(sock, job, pid):
+def send_started(sock, job, pid, given_pidfd=-1):
     """Tell the supervisor the run's process started, with a pidfd of it
-    (its exit is the end of the run; killing it is the deadline)."""
-    try:
-        pidfd = os.pidfd_open(pid) if pid > 0 else -1
-    except OSError:
-        pidfd = -1
+    (its exit is the end of the run; killing it is the deadline). A pidfd
+    `given_pidfd` (the forker's, kept open by the caller) is sent as is."""
+    pidfd = -1
+    if given_pidfd < 0:
+        try:
+            pidfd = os.pidfd_open(pid) if pid > 0 else -1
+        except OSError:
+            pidfd = -1
+    sent = given_pidfd if given_pidfd >= 0 else pidfd
     started = struct.pack("=4sii", b"STRT", job.header["id"], pid)
     try:
-        socket.send_fds(sock, [started], [pidfd] if pidfd >= 0 else [])
+        socket.send_fds(sock, [started], [sent] if sent >= 0 else [])
     finally:
         for fd in (job.stdin, job.stdout, job.stderr, job.channel):
             if fd >= 0:
@@ -390,17 +394,18 @@ def send_started(sock, job, pid):
             os.close(pidfd)
 
 
-def sweep(uid, keep=-1):
+def sweep(uid, keep=frozenset()):
     """Kill every process of the run's uid: what the program left behind
     (daemons, a fork bomb's last generation). With the real and effective
     uids set to that uid, kill(-1) reaches exactly its processes: kill()
     matches either of the sender's against the target's real or saved uid,
-    and uid 0 is this worker's init (never signalled by kill(-1)) and the
-    extractor (`keep`, verdict_extractor.py), which must survive. The saved
-    uid stays 0, so both uids and the effective capabilities come back
-    after. The sweep is over when kill(-1) finds no process (ESRCH), or,
-    while the extractor lives (kill(-1) counts it, signalled or not), when
-    /proc lists no process but init, this one and the extractor."""
+    and uid 0 is this worker's init (never signalled by kill(-1)), the
+    extractor and the forker (`keep`: verdict_extractor.py,
+    verdict_forker.py), which must survive. The saved uid stays 0, so both
+    uids and the effective capabilities come back after. The sweep is over
+    when kill(-1) finds no process (ESRCH), or, while one of `keep` lives
+    (kill(-1) counts it, signalled or not), when /proc lists no process but
+    init, this one and those."""
     for _ in range(1000):
         os.setresuid(uid, uid, -1)
         try:
@@ -410,7 +415,7 @@ def sweep(uid, keep=-1):
             os.setresuid(0, 0, -1)
         if rc != 0 and err == errno.ESRCH:
             return
-        if keep > 0 and only_left(keep):
+        if keep and only_left(keep):
             return
         # Killed processes linger as zombies until the worker's init reaps
         # them, and kill(-1) still counts them.
@@ -419,15 +424,16 @@ def sweep(uid, keep=-1):
 
 def only_left(keep):
     """Whether this worker's pid namespace holds no process but its init,
-    this process and `keep` (zombies still count, as for kill(-1))."""
+    this process and the pids in `keep` (zombies still count, as for
+    kill(-1))."""
     try:
         pids = {int(n) for n in os.listdir("/proc") if n.isdigit()}
     except OSError:
         return False
-    return not (pids - {1, os.getpid(), keep})
+    return not (pids - {1, os.getpid()} - keep)
 
 
-def run_direct(sock, job, bpf, extractor=None):
+def run_direct(sock, job, bpf, extractor=None, forker=None):
     """The usual path: each run has a uid of its own, so it needs no pid
     namespace of its own. /proc is mounted hidepid=2, so the run sees only
     its uid's processes; it cannot signal or trace anything of another uid;
@@ -436,7 +442,8 @@ def run_direct(sock, job, bpf, extractor=None):
     With the "fast assert" hint this process is also the runner's parent:
     the program process reports over a private pipe and the records the
     supervisor reads (nonce included) are written from here; for the
-    verdict profile's real_assert the extractor is asked first."""
+    verdict profile's real_assert the extractor is asked first. With a
+    forker (verdict_forker.py) the run's process is its child, not ours."""
     hint = job.header.get("hint") or {}
     fast = hint.get("fast") in ("assert", "real_assert") and isinstance(hint.get("nonce"), str)
     rfd = channel = -1
@@ -450,30 +457,43 @@ def run_direct(sock, job, bpf, extractor=None):
     answer, extract_cpu = None, 0.0
     if fast and extractor is not None:
         answer, extract_cpu = extractor.before_fork(job, hint)
-    pid = fork()
-    if pid == 0:
-        sock.close()
-        if extractor is not None:
-            job.extraction = extractor.leave(answer)
-        if rfd >= 0:
-            os.close(rfd)
-            os.close(channel)
-        g_main(job, bpf, root_setup=True)
+    spawned = forker.spawn(job, answer, "numpy" in job.header.get("preload", ())) if forker is not None else None
+    pidfd = -1
+    if spawned is not None:
+        pid, pidfd = spawned
+    else:
+        pid = fork()
+        if pid == 0:
+            sock.close()
+            if extractor is not None:
+                job.extraction = extractor.leave(answer)
+            if rfd >= 0:
+                os.close(rfd)
+                os.close(channel)
+            g_main(job, bpf, root_setup=True)
     if fast:
         os.close(job.report_fd)
         job.report_fd = -1
     t0 = time.monotonic()
-    send_started(sock, job, pid)
-    buf = b""
-    if fast:
-        buf = verdict_zygote_fast.collect_reports(rfd, pid)
-    while True:
-        try:
-            _, st, ru = os.wait4(pid, 0)
-            break
-        except InterruptedError:
-            continue
-    sweep(job.header["uid"], extractor.pid if extractor is not None else -1)
+    try:
+        send_started(sock, job, pid, pidfd)
+        buf = b""
+        if fast:
+            buf = verdict_zygote_fast.collect_reports(rfd, pid, pidfd)
+    finally:
+        if pidfd >= 0:
+            os.close(pidfd)
+    if spawned is not None:
+        st, ru = forker.wait(pid)
+    else:
+        while True:
+            try:
+                _, st, ru = os.wait4(pid, 0)
+                break
+            except InterruptedError:
+                continue
+    keep = {p.pid for p in (extractor, forker) if p is not None and p.pid > 0}
+    sweep(job.header["uid"], keep)
     if extractor is not None:
         extractor.scrub()
     if fast:
@@ -535,6 +555,23 @@ def run_in_pid_namespace(sock, job, bpf, extractor=None):
             continue
 
 
+def run_child(bpf, extractor):
+    """What a run's process forked by the forker does (verdict_forker.py):
+    rebuild the job from the parts the warm parent sent, then g_main."""
+    def run(header, fds, data_offset, answer):
+        memfd, stdin, stdout, stderr, channel, status, report_fd = fds
+        try:
+            job = Job(json.loads(header), memfd, data_offset, (stdin, stdout, stderr, channel, status))
+        except (ValueError, TypeError, OSError):
+            report(status, REPORT_SETUP_ERROR, STAGE_FORK, 2, errno.EINVAL)
+            os._exit(121)
+        job.report_fd = report_fd
+        if extractor is not None:
+            job.extraction = extractor.leave(answer)
+        g_main(job, bpf, root_setup=True)
+    return run
+
+
 def trust_loaded_classes():
     """The classes of every module loaded now are not the candidate's
     (verdict_forgery.py; absent when this pool runs no scorer jobs)."""
@@ -543,7 +580,10 @@ def trust_loaded_classes():
         forgery.trust_loaded()
 
 
-def serve(sock, bpf, extractor):
+def serve(sock, bpf, extractor, forker):
+    # A forker that died or broke step ends this worker: the supervisor
+    # replaces it, and retries a run in flight once on a fresh one.
+    forker_gone = sys.modules["verdict_forker"].ForkerGone if forker is not None else ()
     while True:
         try:
             job = receive(sock)
@@ -552,15 +592,19 @@ def serve(sock, bpf, extractor):
         if job is None:
             return 0
         for mod in job.header.get("preload", []):
-            # Imported in the parent (trusted), so later children get it warm.
-            if mod == "numpy" and "numpy" not in sys.modules:
+            # Imported in the parent (trusted), so later children get it
+            # warm. A forker imports it for the runs it forks.
+            if mod == "numpy" and "numpy" not in sys.modules and forker is None:
                 import numpy  # noqa: F401
                 trust_loaded_classes()
                 gc.freeze()
-        if job.header["uid"] != 0:
-            st = run_direct(sock, job, bpf, extractor)
-        else:
-            st = run_in_pid_namespace(sock, job, bpf, extractor)
+        try:
+            if job.header["uid"] != 0:
+                st = run_direct(sock, job, bpf, extractor, forker)
+            else:
+                st = run_in_pid_namespace(sock, job, bpf, extractor)
+        except forker_gone:
+            return 2
         sock.send(struct.pack("=4sii", b"DONE", job.header["id"], st))
         # Orphans of earlier jobs cannot exist: each C1 took its namespace
         # down with it.
@@ -589,12 +633,25 @@ def main():
     # a /proc that shows this worker's processes: the sweep needs it to tell
     # the extractor from what a run left behind.
     extractor = None
-    if "verdict_kind_real" in sys.modules and "verdict_extractor" in sys.modules \
-            and os.path.isdir("/proc/%d" % os.getpid()):
+    proc_visible = os.path.isdir("/proc/%d" % os.getpid())
+    if "verdict_kind_real" in sys.modules and "verdict_extractor" in sys.modules and proc_visible:
         extractor = sys.modules["verdict_extractor"].Extractor(bpf)
         extractor.start()
+    # The forker (when its module is here): the runs' parent from now on,
+    # so that this process's bookkeeping of a run never faults on pages a
+    # fork write-protected. The same condition as the extractor's: the
+    # sweep must tell it from a run's leftovers.
+    forker = None
+    if "verdict_forker" in sys.modules and proc_visible:
+        forker = sys.modules["verdict_forker"].Forker()
+
+        def let_go():
+            sock.close()
+            if extractor is not None:
+                extractor.close_pipes()
+        forker.start(let_go, run_child(bpf, extractor))
     sock.send(b"RDY1")
-    return serve(sock, bpf, extractor)
+    return serve(sock, bpf, extractor, forker)
 
 
 if __name__ == "__main__":

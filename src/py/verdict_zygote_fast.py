@@ -77,13 +77,14 @@ def extracted_record(data):
 MAX_REPORT = 256 << 20
 
 
-def collect_reports(rfd, pid):
-    """Read the program process's reports until it has ended and the pipe
-    is drained; returns (messages, wait status, rusage). Anything the run
-    left holding the pipe is swept first, so this cannot hang."""
+def collect_reports(rfd, pid, given_pidfd=-1):
+    """Read the program process's reports until it has ended (its pidfd
+    says so: `given_pidfd`, the caller's to close, or one of our own) and
+    the pipe is drained; returns them. What the run left holding the pipe
+    does not keep this waiting: the end of the run's process does."""
     import select
     buf = bytearray()
-    pidfd = os.pidfd_open(pid)
+    pidfd = given_pidfd if given_pidfd >= 0 else os.pidfd_open(pid)
     try:
         done = False
         while not done:
@@ -97,7 +98,8 @@ def collect_reports(rfd, pid):
             if pidfd in ready and rfd not in ready:
                 done = True
     finally:
-        os.close(pidfd)
+        if pidfd != given_pidfd:
+            os.close(pidfd)
     return buf
 
 
