@@ -23,7 +23,8 @@ struct jail_pool_options {
 	int workers;			   /* default: 2 */
 	const struct jail_file *preload;   /* Python modules placed in the workers' /verdict and imported warm */
 	size_t n_preload;
-	const char *zygote;		   /* source of the warm parent (verdict_zygote.py) */
+	const char *zygote;		   /* source of the warm parent (verdict_zygote.py); the module it
+					      imports, verdict_zygote_run.py, must be in preload */
 	size_t zygote_len;
 	uint64_t max_worker_rss_kb;	   /* recycle a worker whose parent grows past this (default 1 GiB) */
 };

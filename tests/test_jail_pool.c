@@ -14,26 +14,27 @@
 
 /* ------------------------------------------------------ the warm pool */
 
-/* The warm parent with its forker (src/py/verdict_forker.py), as the scorer
- * starts it: the forker forks every run, so the attacks meet it too. */
+/* The warm parent with the module it needs (verdict_zygote_run.py) and its
+ * forker (src/py/verdict_forker.py), as the scorer starts it: the forker
+ * forks every run, so the attacks meet it too. */
 int pool_start(struct suite *s, int workers, struct jail_pool **out, char *err, size_t errlen)
 {
-	static const char *const forker_modules[] = { "verdict_fork.py", "verdict_forker.py" };
-	struct jail_file preload[ARRAY_LEN(forker_modules)];
+	static const char *const modules[] = { "verdict_zygote_run.py", "verdict_fork.py", "verdict_forker.py" };
+	struct jail_file preload[ARRAY_LEN(modules)];
 	const struct embedded_file *z = embedded_find("py/verdict_zygote.py");
 	if (!z) {
 		snprintf(err, errlen, "no embedded warm parent");
 		return -1;
 	}
-	for (size_t i = 0; i < ARRAY_LEN(forker_modules); i++) {
+	for (size_t i = 0; i < ARRAY_LEN(modules); i++) {
 		char name[64];
-		snprintf(name, sizeof(name), "py/%s", forker_modules[i]);
+		snprintf(name, sizeof(name), "py/%s", modules[i]);
 		const struct embedded_file *f = embedded_find(name);
 		if (!f) {
-			snprintf(err, errlen, "no embedded %s", forker_modules[i]);
+			snprintf(err, errlen, "no embedded %s", modules[i]);
 			return -1;
 		}
-		preload[i] = (struct jail_file){ .name = forker_modules[i], .data = f->data, .len = f->len };
+		preload[i] = (struct jail_file){ .name = modules[i], .data = f->data, .len = f->len };
 	}
 	struct jail_pool_options o = { .workers = workers, .zygote = z->data, .zygote_len = z->len,
 				       .preload = preload, .n_preload = ARRAY_LEN(preload) };

@@ -47,7 +47,7 @@ RUSAGE_REST = ("ru_maxrss", "ru_ixrss", "ru_idrss", "ru_isrss", "ru_minflt", "ru
 # A spawn message's bound; a job whose header does not fit (never one of
 # the scorer's: a header is some hundred bytes) is forked by the warm parent.
 MAX_MESSAGE = 64 << 10
-# The run's process places its descriptors at 0-5 (verdict_zygote.g_enter);
+# The run's process places its descriptors at 0-5 (verdict_zygote_run.g_enter);
 # what it received must sit above them. The forker, which let go of the
 # supervisor's socket and the extractor's pipes, has holes below.
 FIRST_JOB_FD = 10

@@ -22,8 +22,8 @@ static const char *const runner_modules[] = {
 	"verdict_digest.py", "verdict_fork.py",
 	/* LiveCodeBench stdin tests: each one's process, forked by a warm launcher */
 	"verdict_test_process.py", "verdict_launcher.py",
-	/* the warm parent's fast path, extractor and forker (verdict_zygote.py imports them warm) */
-	"verdict_zygote_fast.py", "verdict_extractor.py", "verdict_forker.py",
+	/* the warm parent's run-side setup (which it needs), fast path, extractor and forker */
+	"verdict_zygote_run.py", "verdict_zygote_fast.py", "verdict_extractor.py", "verdict_forker.py",
 	/* the verdict profile: execution, the harness beside it */
 	"verdict_kind_real.py", "verdict_kind_real_lcb.py", "verdict_real.py", "verdict_observe.py",
 	"verdict_harness.py",
