@@ -24,7 +24,9 @@ Without one the warm parent forks its runs itself, as before.
 import ctypes
 import errno
 import fcntl
+import json
 import os
+import resource
 import signal
 import socket
 import struct
@@ -91,7 +93,6 @@ class Forker:
         it (the caller closes that), or None for a header too large to send
         (the caller forks that run itself). The job's descriptors stay open
         here."""
-        import json
         header = json.dumps(job.header).encode()
         if SPAWN.size + len(header) > MAX_MESSAGE:
             return None
@@ -134,7 +135,6 @@ class Forker:
         magic, got, status, utime, stime, *rest = ENDED.unpack(raw)
         if magic != b"ENDS" or got != pid:
             raise ForkerGone("forker: bad end of the run")
-        import resource
         return status, resource.struct_rusage((utime, stime, *rest))
 
 

@@ -108,7 +108,7 @@ def receive(sock):
 def send_started(sock, job, pid, given_pidfd=-1):
     """Tell the supervisor the run's process started, with a pidfd of it
     (its exit is the end of the run; killing it is the deadline). A pidfd
-    `given_pidfd` (the forker's, kept open by the caller) is sent as is."""
+    `given_pidfd` (kept open by the caller) is sent as is."""
     pidfd = -1
     if given_pidfd < 0:
         try:
@@ -192,8 +192,9 @@ def run_direct(sock, job, bpf, extractor=None, forker=None):
     answer, extract_cpu = None, 0.0
     if fast and extractor is not None:
         answer, extract_cpu = extractor.before_fork(job, hint)
+    # Either way, a pidfd of the run's process: the supervisor's handle on
+    # it, and how the fast path learns its end.
     spawned = forker.spawn(job, answer, "numpy" in job.header.get("preload", ())) if forker is not None else None
-    pidfd = -1
     if spawned is not None:
         pid, pidfd = spawned
     else:
@@ -206,6 +207,7 @@ def run_direct(sock, job, bpf, extractor=None, forker=None):
                 os.close(rfd)
                 os.close(channel)
             g_main(job, bpf, root_setup=True)
+        pidfd = os.pidfd_open(pid)
     if fast:
         os.close(job.report_fd)
         job.report_fd = -1
@@ -214,10 +216,9 @@ def run_direct(sock, job, bpf, extractor=None, forker=None):
         send_started(sock, job, pid, pidfd)
         buf = b""
         if fast:
-            buf = verdict_zygote_fast.collect_reports(rfd, pid, pidfd)
+            buf = verdict_zygote_fast.collect_reports(rfd, pidfd)
     finally:
-        if pidfd >= 0:
-            os.close(pidfd)
+        os.close(pidfd)
     if spawned is not None:
         st, ru = forker.wait(pid)
     else:

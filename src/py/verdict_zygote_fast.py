@@ -77,29 +77,24 @@ def extracted_record(data):
 MAX_REPORT = 256 << 20
 
 
-def collect_reports(rfd, pid, given_pidfd=-1):
-    """Read the program process's reports until it has ended (its pidfd
-    says so: `given_pidfd`, the caller's to close, or one of our own) and
-    the pipe is drained; returns them. What the run left holding the pipe
-    does not keep this waiting: the end of the run's process does."""
+def collect_reports(rfd, pidfd):
+    """Read the program process's reports until it has ended (its pidfd,
+    the caller's, says so) and the pipe is drained; returns them. What the
+    run left holding the pipe does not keep this waiting: the end of the
+    run's process does."""
     import select
     buf = bytearray()
-    pidfd = given_pidfd if given_pidfd >= 0 else os.pidfd_open(pid)
-    try:
-        done = False
-        while not done:
-            ready, _, _ = select.select([rfd, pidfd], [], [])
-            if rfd in ready:
-                chunk = os.read(rfd, 1 << 16)
-                if not chunk:
-                    break
-                if len(buf) < MAX_REPORT:
-                    buf += chunk
-            if pidfd in ready and rfd not in ready:
-                done = True
-    finally:
-        if pidfd != given_pidfd:
-            os.close(pidfd)
+    done = False
+    while not done:
+        ready, _, _ = select.select([rfd, pidfd], [], [])
+        if rfd in ready:
+            chunk = os.read(rfd, 1 << 16)
+            if not chunk:
+                break
+            if len(buf) < MAX_REPORT:
+                buf += chunk
+        if pidfd in ready and rfd not in ready:
+            done = True
     return buf
 
 
