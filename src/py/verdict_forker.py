@@ -33,6 +33,8 @@ import struct
 import sys
 
 import verdict_fork
+# Always shipped beside the warm parent, which imports it.
+from verdict_zygote_run import preload_numpy
 
 PR_SET_PDEATHSIG = 1
 # warm parent -> forker: magic, preload numpy, descriptor mask, memfd data
@@ -86,7 +88,6 @@ class Forker:
             os._exit(code)
         theirs.close()
         self.pid, self.sock = pid, ours
-        return True
 
     def spawn(self, job, answer, preload_numpy):
         """Start the run's process of `job`; returns its pid and a pidfd of
@@ -151,7 +152,7 @@ def _serve(sock, parent, run_child):
         if len(msg) < SPAWN.size or msg[:4] != b"RUN1" or len(fds) != 5 + bin(msg[5]).count("1"):
             raise ValueError("bad message from the warm parent")
         if msg[4] and "numpy" not in sys.modules:
-            _preload_numpy()
+            preload_numpy()
         try:
             pid = verdict_fork.fork()
         except OSError as e:
@@ -199,17 +200,3 @@ def _lift(fd):
     moved = fcntl.fcntl(fd, fcntl.F_DUPFD, FIRST_JOB_FD)
     os.close(fd)
     return moved
-
-
-def _preload_numpy():
-    """As the warm parent did before there was a forker: imported here,
-    trusted, frozen, so that later runs get it warm."""
-    import gc
-    try:
-        import numpy  # noqa: F401
-    except ImportError:
-        return  # the run meets the same failure when it imports it
-    forgery = sys.modules.get("verdict_forgery")
-    if forgery is not None:
-        forgery.trust_loaded()
-    gc.freeze()

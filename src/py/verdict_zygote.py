@@ -54,7 +54,7 @@ import tempfile  # noqa: F401
 import textwrap  # noqa: F401
 
 from verdict_zygote_run import LIBC, CLONE_NEWPID, REPORT_EXIT, REPORT_SETUP_ERROR, STAGE_FORK, \
-    c1_main, fork, g_main, report
+    c1_main, fork, g_main, preload_numpy, report, trust_loaded_classes
 
 
 class Job:
@@ -308,14 +308,6 @@ def run_child(bpf, extractor):
     return run
 
 
-def trust_loaded_classes():
-    """The classes of every module loaded now are not the candidate's
-    (verdict_forgery.py; absent when this pool runs no scorer jobs)."""
-    forgery = sys.modules.get("verdict_forgery")
-    if forgery is not None:
-        forgery.trust_loaded()
-
-
 def serve(sock, bpf, extractor, forker):
     # A forker that died or broke step ends this worker: the supervisor
     # replaces it, and retries a run in flight once on a fresh one.
@@ -331,9 +323,7 @@ def serve(sock, bpf, extractor, forker):
             # Imported in the parent (trusted), so later children get it
             # warm. A forker imports it for the runs it forks.
             if mod == "numpy" and "numpy" not in sys.modules and forker is None:
-                import numpy  # noqa: F401
-                trust_loaded_classes()
-                gc.freeze()
+                preload_numpy()
         try:
             if job.header["uid"] != 0:
                 st = run_direct(sock, job, bpf, extractor, forker)
