@@ -5,8 +5,10 @@ the runner's `expected_tasks`): each task's cached record is, byte for byte
 where it matters (outputs, digests, statuses), the record the task gives
 in a run of its own; a task whose canonical solution dies is run again
 alone and its samples get a sandbox_error naming it, while the tasks beside it
-keep their records; the number of runs shows the batching. Our own small
-dataset, written here. Prints TAP."""
+keep their records; the number of runs shows the batching. The
+computations share the workers with the samples that need them: a server
+whose queue the samples fill computes them in the samples' own items, with
+the same verdicts. Our own small dataset, written here. Prints TAP."""
 import glob
 import json
 import os
@@ -108,7 +110,32 @@ def main():
         counter = what_matters(together.get("GT_3.json", {"splits": {}})).get("plus", {}).get("outputs")
         t.ok(counter == [{"__t": "tuple", "v": [1, 9]}],
              "each split execs its program afresh (the counter restarts)", counter)
+        queue_full(ds, smp, want, together)
     return t.done()
+
+
+def queue_full(ds, smp, want, together):
+    """The samples are queued before the computations they wait for: with a
+    queue that the request's samples fill, the request is taken, and the
+    samples compute the canonical outputs themselves."""
+    with open(smp) as f:
+        body = {"benchmark": "gt", "profile": "evalplus", "samples": [json.loads(line) for line in f]}
+    n = len(body["samples"])
+    with H.Server("-j", "2", "--queue", str(n), "--max-samples", str(n), "--canary-interval", "0",
+                  "--dataset", "gt=" + ds, dataset=False, cache=True) as srv:
+        st, _, rep = srv.score(body)
+        got = [(s["task_id"], s["status"]) for s in rep.get("samples", [])] if isinstance(rep, dict) else rep
+        t.ok(st == 200 and got == want, "a full queue: the request is taken and its samples compute the canonical "
+             "outputs they need, with the same verdicts", (st, got, srv.log_text()[-600:]))
+        # Two workers: runs of two, two and one task, GT/2 again alone,
+        # then the four samples that can run.
+        cost = rep.get("summary", {}).get("cost", {}) if isinstance(rep, dict) else {}
+        t.ok(cost.get("runs") == 3 + 1 + 4, "every computation made once, in the samples' items (3 + 1 + 4 runs)",
+             cost)
+        served = records(os.path.join(srv.tmp, "cache"))
+        t.ok(sorted(served) == sorted(together) and
+             all(what_matters(served[k]) == what_matters(together[k]) for k in served),
+             "the records are those of the audit", sorted(served))
 
 
 sys.exit(main())

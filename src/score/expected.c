@@ -46,6 +46,7 @@ static int add_task(struct expected_set *e, const struct problem *p, const char 
 	memset(t, 0, sizeof(*t));
 	t->p = p;
 	t->batchable = batchable;
+	t->run = -1;
 	char safe[256];
 	cache_safe_name(p->task_id, safe, sizeof(safe));
 	/* -2: records with digests (the first form kept every value whole). */
@@ -96,6 +97,8 @@ int expected_prepare(struct scorer *sc, const struct dataset *ds, const struct s
 	}
 	e->sc = sc;
 	e->cache_dir = sc->cache_dir;
+	pthread_mutex_init(&e->mu, NULL);
+	pthread_cond_init(&e->computed, NULL);
 	for (size_t i = 0; i < set->n; i++) {
 		const struct problem *p = probs[i];
 		/* The verdict profile runs evalplus's tests on HumanEval+'s native form too. */
@@ -117,7 +120,8 @@ int expected_prepare(struct scorer *sc, const struct dataset *ds, const struct s
 	if (e->n == 0) {
 		expected_free(&e);
 		return 0;
-	}	if (expected_compute_missing(e, err, errlen) < 0) {
+	}
+	if (expected_compute_plan(e, err, errlen) < 0) {
 		expected_free(&e);
 		return -1;
 	}
@@ -144,7 +148,7 @@ static cJSON *time_limits(const char *raw_times, size_t len, double *budget_s)
 	return limits;
 }
 
-static const struct expected_task *find(const struct expected_set *e, const struct problem *p)
+static struct expected_task *find(const struct expected_set *e, const struct problem *p)
 {
 	for (size_t i = 0; e && i < e->n; i++)
 		if (e->v[i].p == p)
@@ -152,14 +156,15 @@ static const struct expected_task *find(const struct expected_set *e, const stru
 	return NULL;
 }
 
-int expected_attach(const struct expected_set *e, const struct problem *p, const char *evalplus_version, cJSON *job,
+int expected_attach(struct expected_set *e, const struct problem *p, const char *evalplus_version, cJSON *job,
 		    double *budget_s, size_t *job_bytes, char *err, size_t errlen)
 {
-	const struct expected_task *t = find(e, p);
+	struct expected_task *t = find(e, p);
 	if (!t) {
 		snprintf(err, errlen, "no canonical outputs for %s", p->task_id);
 		return -1;
 	}
+	expected_compute_ensure(e, t);
 	if (t->error[0]) {
 		snprintf(err, errlen, "%s", t->error);
 		return -1;
@@ -274,11 +279,28 @@ void expected_run_totals(const struct expected_set *e, uint64_t *runs, uint64_t 
 	*cpu_ms = e ? e->cpu_ms : 0;
 }
 
+void expected_cancel(struct expected_set *e)
+{
+	if (e && e->started)
+		scheduler_cancel(e->sc->sched, &e->batch);
+}
+
+void expected_stop(struct expected_set *e)
+{
+	if (e)
+		expected_compute_stop(e);
+}
+
 void expected_free(struct expected_set **ep)
 {
 	struct expected_set *e = *ep;
 	if (!e)
 		return;
+	expected_compute_stop(e);
+	pthread_cond_destroy(&e->computed);
+	pthread_mutex_destroy(&e->mu);
+	free(e->todo);
+	free(e->compute);
 	for (size_t i = 0; i < e->n; i++)
 		free(e->v[i].raw);
 	free(e->v);

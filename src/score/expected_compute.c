@@ -223,25 +223,11 @@ static void compute_alone(struct expected_set *e, struct expected_task *t)
 	runner_outcome_free(&ro);
 }
 
-/* The tasks of one run: indexes into e->v. */
-struct compute_run {
-	size_t first, n; /* a range of compute_ctx.todo */
-};
-
-struct compute_ctx {
-	struct expected_set *e;
-	size_t *todo; /* indexes into e->v, a run's tasks next to each other */
-	struct compute_run *runs;
-};
-
 /* A run's tasks together (`expected_tasks`); each task whose record did not
  * come back passed (or all of them, when the run failed) again alone. */
-static void compute_run(void *arg, size_t k)
+static void compute_run(struct expected_set *e, const struct compute_run *r)
 {
-	struct compute_ctx *cx = arg;
-	struct expected_set *e = cx->e;
-	const struct compute_run *r = &cx->runs[k];
-	size_t *idx = cx->todo + r->first;
+	size_t *idx = e->todo + r->first;
 	if (r->n == 1) {
 		compute_alone(e, &e->v[idx[0]]);
 		return;
@@ -291,19 +277,64 @@ static void compute_run(void *arg, size_t k)
 	free(records);
 	runner_outcome_free(&ro);
 }
-int expected_compute_missing(struct expected_set *e, char *err, size_t errlen)
+
+/* Run k of the plan by this thread if nobody has claimed it. Called with
+ * e->mu held; returns with it held. */
+static bool claim_and_compute(struct expected_set *e, size_t k)
+{
+	if (e->compute[k].state != COMPUTE_TODO)
+		return false;
+	e->compute[k].state = COMPUTE_RUNNING;
+	pthread_mutex_unlock(&e->mu);
+	compute_run(e, &e->compute[k]);
+	pthread_mutex_lock(&e->mu);
+	e->compute[k].state = COMPUTE_DONE;
+	pthread_cond_broadcast(&e->computed);
+	return true;
+}
+
+/* The set's own batch: item k is run k, unless a sample got there first. */
+static void compute_item(void *arg, size_t k)
+{
+	struct expected_set *e = arg;
+	pthread_mutex_lock(&e->mu);
+	(void)claim_and_compute(e, k);
+	pthread_mutex_unlock(&e->mu);
+}
+
+void expected_compute_ensure(struct expected_set *e, struct expected_task *t)
+{
+	if (t->run < 0)
+		return;
+	size_t k = (size_t)t->run;
+	pthread_mutex_lock(&e->mu);
+	while (e->compute[k].state != COMPUTE_DONE) {
+		if (claim_and_compute(e, k))
+			continue;
+		/* Another worker computes it: rather than idle, take a run
+		 * nobody has started (a sample will need it soon). Waiting
+		 * only on runs in flight cannot deadlock: a run waits on
+		 * nothing. */
+		bool helped = false;
+		for (size_t j = 0; j < e->n_compute && !helped; j++)
+			helped = claim_and_compute(e, j);
+		if (!helped)
+			pthread_cond_wait(&e->computed, &e->mu);
+	}
+	pthread_mutex_unlock(&e->mu);
+}
+
+int expected_compute_plan(struct expected_set *e, char *err, size_t errlen)
 {
 	/* What the cache lacks: a dataset's tasks first, TASKS_PER_RUN to a run;
 	 * then each inline problem in a run of its own. */
-	size_t *todo = calloc(e->n, sizeof(*todo));
-	struct compute_run *runs = calloc(e->n, sizeof(*runs));
-	if (!todo || !runs) {
-		free(todo);
-		free(runs);
+	e->todo = calloc(e->n ? e->n : 1, sizeof(*e->todo));
+	e->compute = calloc(e->n ? e->n : 1, sizeof(*e->compute));
+	if (!e->todo || !e->compute) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	size_t n_todo = 0, n_batchable = 0, n_runs = 0;
+	size_t n_todo = 0, n_batchable = 0;
 	for (int batchable = 1; batchable >= 0; batchable--) {
 		for (size_t i = 0; i < e->n; i++) {
 			if (e->v[i].batchable != (batchable == 1))
@@ -314,7 +345,7 @@ int expected_compute_missing(struct expected_set *e, char *err, size_t errlen)
 				load_cost(e, &e->v[i]);
 				continue;
 			}
-			todo[n_todo++] = i;
+			e->todo[n_todo++] = i;
 			n_batchable += (size_t)batchable;
 		}
 	}
@@ -323,24 +354,29 @@ int expected_compute_missing(struct expected_set *e, char *err, size_t errlen)
 	size_t per_run = (n_batchable + 2 * workers - 1) / (2 * (workers ? workers : 1));
 	per_run = per_run < 1 ? 1 : per_run > TASKS_PER_RUN ? TASKS_PER_RUN : per_run;
 	for (size_t i = 0; i < n_todo; i++) {
-		struct compute_run *last = n_runs ? &runs[n_runs - 1] : NULL;
+		struct compute_run *last = e->n_compute ? &e->compute[e->n_compute - 1] : NULL;
 		if (i < n_batchable && last && last->n < per_run)
 			last->n++;
 		else
-			runs[n_runs++] = (struct compute_run){ .first = i, .n = 1 };
+			e->compute[e->n_compute++] = (struct compute_run){ .first = i, .n = 1, .state = COMPUTE_TODO };
+		e->v[e->todo[i]].run = (long)e->n_compute - 1;
 	}
-	if (n_runs) {
-		struct compute_ctx cx = { .e = e, .todo = todo, .runs = runs };
-		struct batch b = { .run = compute_run, .ctx = &cx, .n = n_runs };
-		if (scheduler_submit(e->sc->sched, &b) < 0) {
-			free(todo);
-			free(runs);
-			snprintf(err, errlen, "queue full while computing canonical outputs");
-			return -1;
-		}
-		scheduler_wait(e->sc->sched, &b);
-	}
-	free(runs);
-	free(todo);
 	return 0;
+}
+
+void expected_start(struct expected_set *e)
+{
+	if (!e || !e->n_compute || e->started)
+		return;
+	e->batch = (struct batch){ .run = compute_item, .ctx = e, .n = e->n_compute };
+	e->started = scheduler_submit(e->sc->sched, &e->batch) == 0;
+}
+
+void expected_compute_stop(struct expected_set *e)
+{
+	if (!e->started)
+		return;
+	scheduler_cancel(e->sc->sched, &e->batch);
+	scheduler_wait(e->sc->sched, &e->batch);
+	e->started = false;
 }

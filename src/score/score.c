@@ -419,6 +419,7 @@ int score_start(struct scorer *sc, const struct score_options *o, const struct d
 			return -1;
 		}
 		j->submitted = true;
+		expected_start(b->expected);
 	}
 	*jobp = j;
 	return 0;
@@ -435,6 +436,7 @@ void score_cancel(struct score_job *j)
 {
 	if (j->submitted)
 		scheduler_cancel(j->b.sc->sched, &j->batch);
+	expected_cancel(j->b.expected);
 }
 
 /* Whether a sample the wall-clock cap ended is worth a second run, from
@@ -506,6 +508,9 @@ void score_finish(struct score_job **jp)
 				score_rerun_one(&r);
 		}
 	}
+	/* Every sample has its verdict: canonical outputs no sample asked
+	 * for are not computed, and the totals count the runs made. */
+	expected_stop(b->expected);
 	count_costs(b);
 	score_summarise(b);
 	score_audit(b);
