@@ -21,16 +21,18 @@ import ctypes
 import os
 import sys
 
-_LIBC = ctypes.CDLL(None, use_errno=True)
-_LIBC.fork.restype = ctypes.c_int
-_LIBC.fork.argtypes = ()
+# The C library, loaded once: verdict_child binds prctl from it too.
+LIBC = ctypes.CDLL(None, use_errno=True)
+LIBC.fork.restype = ctypes.c_int
+LIBC.fork.argtypes = ()
+get_errno = ctypes.get_errno
 
 
 def fork():
     """As os.fork(): the child's pid in the parent, 0 in the child."""
     if _thread._count() != 0:
         return os.fork()
-    pid = _LIBC.fork()
+    pid = LIBC.fork()
     if pid < 0:
         err = ctypes.get_errno()
         raise OSError(err, os.strerror(err))
