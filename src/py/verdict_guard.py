@@ -136,6 +136,10 @@ class SwallowIO:
 
 
 _HANDLERS = {}
+# True while a Timer's block runs. Timers are left armed when a block
+# ends (Timer.__exit__): one that fires between two blocks is no one's
+# time-out, and its handler ignores it.
+_in_block = [False]
 
 
 def _handler_for(exc_class):
@@ -144,9 +148,16 @@ def _handler_for(exc_class):
     h = _HANDLERS.get(exc_class)
     if h is None:
         def h(signum, frame):
-            raise exc_class()
+            if _in_block[0]:
+                raise exc_class()
         _HANDLERS[exc_class] = h
     return h
+
+
+def disarm():
+    """Stop the timers a Timer left armed (after the last test)."""
+    signal.setitimer(signal.ITIMER_PROF, 0)
+    signal.setitimer(signal.ITIMER_REAL, 0)
 
 
 class Timer:
@@ -159,7 +170,14 @@ class Timer:
 
     Like the harnesses' time_limit(), entering installs the handler (again,
     if a candidate replaced it: checked with getsignal, which makes no
-    system call) and leaves it installed; the timers are disarmed on exit.
+    system call) and leaves it installed. Leaving the block does not disarm
+    the timers, as the harnesses do: the next test's entry sets both anew
+    and the handler ignores a firing outside a block, so a test costs two
+    setitimer calls instead of four (about 4 us on each of the 1,000 inputs
+    of a HumanEval+ task). Where the program has replaced a handler by the
+    end of a block, the timers are disarmed there and then, so that no
+    firing reaches the program's handler between two tests; disarm() stops
+    them after the last.
 
     A zero or negative limit disables the timer."""
 
@@ -181,11 +199,17 @@ class Timer:
                 signal.signal(signal.SIGALRM, h)
             signal.setitimer(signal.ITIMER_PROF, self.seconds)
             signal.setitimer(signal.ITIMER_REAL, self.seconds * self.wall_factor)
+            # Only now: a timer of the last block that fired before these
+            # calls (its handler runs at this function's first line at the
+            # latest) ended nothing.
+            _in_block[0] = True
             self.armed = True
         return self
 
     def __exit__(self, *exc):
+        _in_block[0] = False
         if self.armed:
-            signal.setitimer(signal.ITIMER_PROF, 0)
-            signal.setitimer(signal.ITIMER_REAL, 0)
+            h = self.handler
+            if _signal.getsignal(signal.SIGPROF) is not h or _signal.getsignal(signal.SIGALRM) is not h:
+                disarm()
         return False

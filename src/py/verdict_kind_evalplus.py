@@ -429,6 +429,7 @@ def _evalplus_split(program, entry_point, atol, dataset, version, inputs, expect
                     f["harness_failed_test"] = 0  # evalplus counted only this failure
                 send({"report": f})
                 return
+        verdict_guard.disarm()
         traced = watch.end()
         # As the program's exit would: a thread left running that never
         # ends is a timeout (the split's caps end it), not a pass.

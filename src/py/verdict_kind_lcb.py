@@ -185,6 +185,7 @@ def _lcb_functional_child(send, program, func_name, tests, limit, guard, ctx, fo
                 return {"results": results, "metadata": meta}
             finally:
                 faulthandler.disable()
+        verdict_guard.disarm()
         traced = watch.end()
         # The process's exit waits for the threads the program left running;
         # within the wall cap a test has (3x its limit), else the run never
