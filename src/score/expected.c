@@ -279,24 +279,12 @@ void expected_run_totals(const struct expected_set *e, uint64_t *runs, uint64_t 
 	*cpu_ms = e ? e->cpu_ms : 0;
 }
 
-void expected_cancel(struct expected_set *e)
-{
-	if (e && e->started)
-		scheduler_cancel(e->sc->sched, &e->batch);
-}
-
-void expected_stop(struct expected_set *e)
-{
-	if (e)
-		expected_compute_stop(e);
-}
-
 void expected_free(struct expected_set **ep)
 {
 	struct expected_set *e = *ep;
 	if (!e)
 		return;
-	expected_compute_stop(e);
+	expected_stop(e);
 	pthread_cond_destroy(&e->computed);
 	pthread_mutex_destroy(&e->mu);
 	free(e->todo);

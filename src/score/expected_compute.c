@@ -372,9 +372,15 @@ void expected_start(struct expected_set *e)
 	e->started = scheduler_submit(e->sc->sched, &e->batch) == 0;
 }
 
-void expected_compute_stop(struct expected_set *e)
+void expected_cancel(struct expected_set *e)
 {
-	if (!e->started)
+	if (e && e->started)
+		scheduler_cancel(e->sc->sched, &e->batch);
+}
+
+void expected_stop(struct expected_set *e)
+{
+	if (!e || !e->started)
 		return;
 	scheduler_cancel(e->sc->sched, &e->batch);
 	scheduler_wait(e->sc->sched, &e->batch);

@@ -59,7 +59,4 @@ int expected_compute_plan(struct expected_set *e, char *err, size_t errlen);
  * other runs nobody has started meanwhile. */
 void expected_compute_ensure(struct expected_set *e, struct expected_task *t);
 
-/* Unstarted runs are left undone; runs in flight are waited for. */
-void expected_compute_stop(struct expected_set *e);
-
 #endif
