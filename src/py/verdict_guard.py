@@ -170,8 +170,8 @@ class Timer:
 
     Like the harnesses' time_limit(), entering installs the handler (again,
     if a candidate replaced it: checked with getsignal, which makes no
-    system call) and leaves it installed. Leaving the block does not disarm
-    the timers, as the harnesses do: the next test's entry sets both anew
+    system call) and leaves it installed. Unlike the harnesses' context
+    managers, leaving the block does not disarm the timers: the next test's entry sets both anew
     and the handler ignores a firing outside a block, so a test costs two
     setitimer calls instead of four (about 4 us on each of the 1,000 inputs
     of a HumanEval+ task). Where the program has replaced a handler by the
