@@ -239,6 +239,18 @@ SAME_END_PROGRAMS = [
     ("import resource\nprint(42)\n", "", "42"),
     ("print(__name__, sorted(k for k in globals() if not k.startswith('__'))[:3])\n", "", "x"),
     ("import sys\nprint(sorted(m for m in ('socket', 'resource') if m in sys.modules))\n", "", "[]"),
+    # The launcher runs LiveCodeBench's preamble once per job (PREBIND):
+    # what it bound, in what order, and what the guard and the test's own
+    # stdin changed since, must be what running it in the test binds.
+    ("import zlib\ng = globals()\n"
+     "print(len(g), zlib.crc32(' '.join(g).encode()), zlib.crc32(' '.join(type(v).__name__ for v in g.values())"
+     ".encode()), quit, help, stdin is sys.stdin, stdin.read(), getrecursionlimit(), __name__, __doc__ == '')\n",
+     "in\n", "x"),
+    ("print(input(), [k for k in globals() if k.startswith('__')])\n", "7\n", "x"),
+    ("from __future__ import annotations\nprint(1)\n", "", "1"),
+    ("import os\nx = (\n", "", "1"),
+    ("def f():\n    return 1 is 1\nprint(f(), '\\d')\n", "", "x"),
+    ("import sys\nraise ValueError(sys._getframe().f_lineno, sys._getframe().f_back is None)\n", "", "x"),
 ]
 
 

@@ -256,7 +256,8 @@ def _lcb_stdin_run(ctx, tests, limit, guard, text, job_dir, grader_fd0):
     launcher = None
     if n > 1:
         launcher = start_launcher(ctx, argv, cwd, job_dir, text,
-                                  verdict_lcb.STAR_IMPORT_MODULES + BOOTSTRAP_IMPORTS)
+                                  verdict_lcb.STAR_IMPORT_MODULES + BOOTSTRAP_IMPORTS,
+                                  verdict_lcb.bootstrap_prebind(prog_path))
     launcher_cpu_s = 0.0
     try:
         rec, cpu_total = _lcb_stdin_tests(ctx, tests, limit, argv, cwd, grader_fd0, launcher)

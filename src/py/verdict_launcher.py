@@ -49,7 +49,25 @@ QUIET_MODULES = frozenset((
 START_TIMEOUT_S = 60.0
 REPLY_TIMEOUT_S = 30.0
 
-# Run as `python3 [OPTIONS] -c LAUNCHER CONTROL_FD BOOT PREIMPORTS_JSON`.
+# Run as `python3 [OPTIONS] -c LAUNCHER CONTROL_FD BOOT PREIMPORTS_JSON
+# [PREBIND_JSON]`.
+#
+# PREBIND: LiveCodeBench's stdin programs start with the official preamble
+# (18 star imports), and running it in each test's fork cost some 6 ms of
+# CPU a test: binding ~1,500 names writes the reference count of every
+# object bound, and each page so written is a copy-on-write fault in a
+# fresh fork. Given {"program": PATH, "preamble": TEXT, "module": NAME,
+# "star": [the star-imported modules, in order], "live": [those of them the
+# boot code may change before the program runs]}, the launcher runs the
+# preamble once into a module NAME, compiles the rest of the program (its
+# line numbers kept), and hands both to each test's boot code as
+# `_verdict_prebound` in __main__: (the program's text as read here, a
+# function giving the module, a function giving the rest's code). The boot
+# code uses them only for that same text, after its own set-up: the
+# module's names that come from the live modules are then bound again from
+# them (or None is returned when that cannot be done the preamble's way),
+# so the module holds what running the preamble at that moment would have
+# bound.
 # Everything lives in one function and is deleted from __main__ before a
 # child runs its boot code, so the child's __main__ is as clean as a fresh
 # `python3 -c`'s.
@@ -61,7 +79,9 @@ def _verdict_launcher():
     # preimported ones (an observer notes imports of `resource`).
     before = set(sys.modules)
     import _thread, atexit, ctypes, gc, json, os, resource, signal, socket
+    import types, warnings
     ctl, boot, preimports = int(sys.argv[1]), sys.argv[2], json.loads(sys.argv[3])
+    prebind = json.loads(sys.argv[4]) if len(sys.argv) > 4 else None
     own = [m for m in set(sys.modules) - before if m.partition(".")[0] not in preimports]
     # What the exit path calls, taken before any test's code can replace it
     # (LiveCodeBench's guard sets os.kill to None; the interpreter's own exit
@@ -95,6 +115,76 @@ def _verdict_launcher():
         except BaseException:
             pass  # the program meets the same failure when it imports it
     code = compile(boot, "<string>", "exec")
+
+    def prebound_preamble(spec):
+        # The program's module with its preamble already run (see
+        # PREBIND's description below): (the program's text, a function
+        # giving the module for a test or None, one giving the code of
+        # the rest), or None when the program does not start with it.
+        try:
+            with open(spec["program"], encoding="utf-8") as f:
+                text = f.read()
+        except (OSError, ValueError):
+            return None
+        preamble = spec["preamble"]
+        if not text.startswith(preamble):
+            return None
+        module = types.ModuleType(spec["module"], "")
+        try:
+            exec(preamble, module.__dict__)
+        except BaseException:
+            return None
+        # The rest keeps its line numbers, and a statement on every line
+        # the preamble held, so that a `from __future__` import after it
+        # is refused as it is after the preamble.
+        rest = "pass\n" * preamble.count("\n") + text[len(preamble):]
+        rest_code = None
+        with warnings.catch_warnings(record=True) as seen:
+            warnings.simplefilter("always")
+            try:
+                rest_code = compile(rest, "<string>", "exec")
+            except BaseException:
+                rest_code = None  # the test's compile raises it, where the program's would
+        if seen:
+            rest_code = None  # the test's compile shows them on the test's stderr
+        exported = []  # (module, its public names now, names later star imports rebind)
+        star = spec["star"]
+        for i, name in enumerate(star):
+            if name in spec["live"]:
+                later = set()
+                for other in star[i + 1:]:
+                    later.update(star_names(sys.modules[other]))
+                exported.append((sys.modules[name], frozenset(star_names(sys.modules[name])), later))
+
+        def module_for_test():
+            # What the boot code changed in the live modules since (the
+            # guard's builtins, the test's sys.stdin) is bound again, as
+            # the preamble run now would bind it; anything it cannot
+            # redo so (a name added or removed) makes the test run the
+            # whole program.
+            d = module.__dict__
+            for mod, names, later in exported:
+                now = star_names(mod)
+                if len(now) != len(names) or not names.issuperset(now):
+                    return None
+                for k in now:
+                    if k not in later:
+                        v = getattr(mod, k)
+                        if d.get(k) is not v:
+                            d[k] = v
+            return module
+
+        def code_for_test():
+            return rest_code if rest_code is not None else compile(rest, "<string>", "exec")
+        return text, module_for_test, code_for_test
+
+    def star_names(mod):
+        names = getattr(mod, "__all__", None)
+        if names is None:
+            return [k for k in vars(mod) if k[:1] != "_"]
+        return list(names)
+
+    prebound = prebound_preamble(prebind) if prebind else None
     sock = socket.socket(fileno=ctl)
     main_globals = globals()
     keep = ("__name__", "__doc__", "__package__", "__loader__", "__spec__", "__annotations__",
@@ -150,6 +240,8 @@ def _verdict_launcher():
         for name in list(main_globals):
             if name not in keep:
                 del main_globals[name]
+        if prebound is not None:
+            main_globals["_verdict_prebound"] = prebound
         rc, interrupted = 0, False
         try:
             exec(code, main_globals)
@@ -244,9 +336,10 @@ class Launcher:
     """One job's launcher process. `start` runs a test from `argv`'s boot
     code (argv as spawn() would exec it: [python, OPTIONS..., "-c", BOOT,
     ARGS...]) and returns its pid; `exit_fd` becomes readable when the
-    test has ended and `take_exit` then gives (wait status, CPU seconds)."""
+    test has ended and `take_exit` then gives (wait status, CPU seconds).
+    `prebind`: see PREBIND above LAUNCHER."""
 
-    def __init__(self, argv, cwd, env, fifo_dir, preimports):
+    def __init__(self, argv, cwd, env, fifo_dir, preimports, prebind=None):
         i = argv.index("-c")
         self.fixed_args = list(argv[i + 2:])
         self.fifo_dir = fifo_dir
@@ -261,7 +354,8 @@ class Launcher:
             null = subprocess.DEVNULL
         try:
             self.proc = subprocess.Popen(
-                list(argv[:i]) + ["-c", LAUNCHER, str(theirs.fileno()), argv[i + 1], json.dumps(preimports)],
+                list(argv[:i]) + ["-c", LAUNCHER, str(theirs.fileno()), argv[i + 1], json.dumps(preimports)]
+                + ([json.dumps(prebind)] if prebind else []),
                 stdin=null, stdout=null, stderr=null, cwd=cwd, env=env, close_fds=True,
                 pass_fds=(theirs.fileno(),), start_new_session=True)
         except OSError as e:

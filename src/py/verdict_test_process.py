@@ -47,14 +47,14 @@ def blocked_on_pipe(pid, pipe, _read_syscalls=_READ_SYSCALLS.get(os.uname().mach
     return False
 
 
-def start_launcher(ctx, argv, cwd, job_dir, program_text, always):
+def start_launcher(ctx, argv, cwd, job_dir, program_text, always, prebind=None):
     """A warm launcher for a job's stdin tests (verdict_launcher), or None
     when one cannot start here: the tests then run the old way."""
     fifo_dir = os.path.join(job_dir, "streams")
     try:
         os.mkdir(fifo_dir, 0o700)
         return verdict_launcher.Launcher(argv, cwd, dict(TEST_ENV), fifo_dir,
-                                         verdict_launcher.preimports_for(program_text, always))
+                                         verdict_launcher.preimports_for(program_text, always), prebind)
     except (OSError, verdict_launcher.LauncherError):
         return None
 
