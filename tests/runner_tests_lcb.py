@@ -239,6 +239,7 @@ SAME_END_PROGRAMS = [
     ("import resource\nprint(42)\n", "", "42"),
     ("print(__name__, sorted(k for k in globals() if not k.startswith('__'))[:3])\n", "", "x"),
     ("import sys\nprint(sorted(m for m in ('socket', 'resource') if m in sys.modules))\n", "", "[]"),
+    ("import sys\nprint(sorted(m for m in ('warnings', 'ctypes') if m in sys.modules))\n", "", "x"),
     # The launcher runs LiveCodeBench's preamble once per job (PREBIND):
     # what it bound, in what order, and what the guard and the test's own
     # stdin changed since, must be what running it in the test binds.

@@ -79,7 +79,6 @@ def _verdict_launcher():
     # preimported ones (an observer notes imports of `resource`).
     before = set(sys.modules)
     import _thread, atexit, ctypes, gc, json, os, resource, signal, socket
-    import types, warnings
     ctl, boot, preimports = int(sys.argv[1]), sys.argv[2], json.loads(sys.argv[3])
     prebind = json.loads(sys.argv[4]) if len(sys.argv) > 4 else None
     own = [m for m in set(sys.modules) - before if m.partition(".")[0] not in preimports]
@@ -117,10 +116,15 @@ def _verdict_launcher():
     code = compile(boot, "<string>", "exec")
 
     def prebound_preamble(spec):
-        # The program's module with its preamble already run (see
-        # PREBIND's description below): (the program's text, a function
-        # giving the module for a test or None, one giving the code of
-        # the rest), or None when the program does not start with it.
+        # The program's module with its preamble already run (PREBIND,
+        # above LAUNCHER): (the program's text, a function giving the
+        # module for a test or None, one giving the code of the rest), or
+        # None when the program does not start with it. Imported here, not
+        # with the launcher's own modules: those leave sys.modules in every
+        # test, and these two the boot code's imports load in a fresh
+        # interpreter too.
+        import types
+        import warnings
         try:
             with open(spec["program"], encoding="utf-8") as f:
                 text = f.read()
@@ -149,12 +153,15 @@ def _verdict_launcher():
             rest_code = None  # the test's compile shows them on the test's stderr
         exported = []  # (module, its public names now, names later star imports rebind)
         star = spec["star"]
-        for i, name in enumerate(star):
-            if name in spec["live"]:
-                later = set()
-                for other in star[i + 1:]:
-                    later.update(star_names(sys.modules[other]))
-                exported.append((sys.modules[name], frozenset(star_names(sys.modules[name])), later))
+        try:
+            for i, name in enumerate(star):
+                if name in spec["live"]:
+                    later = set()
+                    for other in star[i + 1:]:
+                        later.update(star_names(sys.modules[other]))
+                    exported.append((sys.modules[name], frozenset(star_names(sys.modules[name])), later))
+        except (KeyError, TypeError):
+            return None  # a module the preamble imported is gone again
 
         def module_for_test():
             # What the boot code changed in the live modules since (the
