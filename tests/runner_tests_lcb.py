@@ -239,7 +239,7 @@ SAME_END_PROGRAMS = [
     ("import resource\nprint(42)\n", "", "42"),
     ("print(__name__, sorted(k for k in globals() if not k.startswith('__'))[:3])\n", "", "x"),
     ("import sys\nprint(sorted(m for m in ('socket', 'resource') if m in sys.modules))\n", "", "[]"),
-    ("import sys\nprint(sorted(m for m in ('warnings', 'ctypes') if m in sys.modules))\n", "", "x"),
+    ("import sys\nprint(sorted(m for m in ('warnings', 'ctypes', 'gc', 'socket') if m in sys.modules))\n", "", "x"),
     # The launcher runs LiveCodeBench's preamble once per job (PREBIND):
     # what it bound, in what order, and what the guard and the test's own
     # stdin changed since, must be what running it in the test binds.
@@ -289,6 +289,22 @@ def _():
                 check_eq((forked["status"], forked["tests_run"]), ("passed", 3), "%s %r" % (kind, program))
             else:
                 check_eq(_same_end(forked), _same_end(fresh), "%s %s %r" % (kind, extra, program))
+
+
+@test("stdin launcher: under LiveCodeBench's guard a forked test has exactly a fresh interpreter's modules "
+      "among those the launcher, the preamble and the guard load")
+def _():
+    # Under guard "none" the preimported `subprocess` (and what it loads)
+    # shows in sys.modules where a fresh run has not imported it: quiet
+    # modules, imported ahead (verdict_launcher.QUIET_MODULES).
+    prog = ("import sys\nprint(sorted(m for m in ('signal', 'types', 'subprocess', 'warnings', 'ctypes', 'gc', "
+            "'socket', 'resource', 'atexit') if m in sys.modules))\n")
+    for kind, extra in (("lcb_stdin", {}), ("real_lcb_stdin", {"harness_guard": "lcb"})):
+        fresh = run_job(_stdin_job(kind, prog, [("", "x")], **extra)).result
+        forked = run_job(_stdin_job(kind, prog, [("", "x")] * 3, **extra)).result
+        check_eq((forked["status"], forked["metadata"].get("output")), ("failed", fresh["metadata"].get("output")),
+                 kind)
+        check_eq("'signal'" in fresh["metadata"].get("output", ""), True, kind + ": the guard's subprocess")
 
 
 @test("stdin launcher: a test that kills its launcher still gets a verdict; the later tests run fresh")

@@ -49,8 +49,8 @@ QUIET_MODULES = frozenset((
 START_TIMEOUT_S = 60.0
 REPLY_TIMEOUT_S = 30.0
 
-# Run as `python3 [OPTIONS] -c LAUNCHER CONTROL_FD BOOT PREIMPORTS_JSON
-# [PREBIND_JSON]`.
+# Run as `python3 [OPTIONS] -c LAUNCHER CONTROL_FD BOOT PREIMPORTS
+# [PREBIND_JSON]` (PREIMPORTS: module names, comma-separated).
 #
 # PREBIND: LiveCodeBench's stdin programs start with the official preamble
 # (18 star imports), and running it in each test's fork cost some 6 ms of
@@ -74,14 +74,23 @@ REPLY_TIMEOUT_S = 30.0
 LAUNCHER = r'''
 def _verdict_launcher():
     import sys
+    # The preimports first (a comma-separated list, so that no module is
+    # needed to read it): what they load, a fresh interpreter loads too.
+    preimports = [name for name in sys.argv[3].split(",") if name]
+    for name in preimports:
+        try:
+            __import__(name)
+        except BaseException:
+            pass  # the program meets the same failure when it imports it
     # Modules only the launcher needs: a test's process drops them again, so
     # that it sees the modules a fresh interpreter would have, plus the
-    # preimported ones (an observer notes imports of `resource`).
+    # preimported ones (an observer notes imports of `resource`). One that a
+    # preimport loaded as well (`signal`, through `subprocess`) stays.
     before = set(sys.modules)
     import _thread, atexit, ctypes, gc, json, os, resource, signal, socket
-    ctl, boot, preimports = int(sys.argv[1]), sys.argv[2], json.loads(sys.argv[3])
+    ctl, boot = int(sys.argv[1]), sys.argv[2]
     prebind = json.loads(sys.argv[4]) if len(sys.argv) > 4 else None
-    own = [m for m in set(sys.modules) - before if m.partition(".")[0] not in preimports]
+    own = list(set(sys.modules) - before)
     # What the exit path calls, taken before any test's code can replace it
     # (LiveCodeBench's guard sets os.kill to None; the interpreter's own exit
     # does not go through Python attributes).
@@ -108,11 +117,6 @@ def _verdict_launcher():
                 rand.seed()
         return pid
 
-    for name in preimports:
-        try:
-            __import__(name)
-        except BaseException:
-            pass  # the program meets the same failure when it imports it
     code = compile(boot, "<string>", "exec")
 
     def prebound_preamble(spec):
@@ -122,7 +126,7 @@ def _verdict_launcher():
         # None when the program does not start with it. Imported here, not
         # with the launcher's own modules: those leave sys.modules in every
         # test, and these two the boot code's imports load in a fresh
-        # interpreter too.
+        # interpreter too (the preimports have loaded them already).
         import types
         import warnings
         try:
@@ -361,7 +365,7 @@ class Launcher:
             null = subprocess.DEVNULL
         try:
             self.proc = subprocess.Popen(
-                list(argv[:i]) + ["-c", LAUNCHER, str(theirs.fileno()), argv[i + 1], json.dumps(preimports)]
+                list(argv[:i]) + ["-c", LAUNCHER, str(theirs.fileno()), argv[i + 1], ",".join(preimports)]
                 + ([json.dumps(prebind)] if prebind else []),
                 stdin=null, stdout=null, stderr=null, cwd=cwd, env=env, close_fds=True,
                 pass_fds=(theirs.fileno(),), start_new_session=True)
